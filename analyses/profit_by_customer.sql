@@ -1,0 +1,7 @@
+-- Profit per customer, most profitable first (line profits rounded to 2 decimals before summing).
+select
+    customer_id,
+    customer_name,
+    profit
+from {{ ref('profit_by_customer') }}
+order by profit desc, customer_id

@@ -1,0 +1,9 @@
+-- Profit per customer and year, from the curated order lines (line profits rounded to 2 decimals before summing).
+select
+    customer_id,
+    customer_name,
+    order_year,
+    sum(profit) as profit
+from {{ ref('fct_order_lines') }}
+group by 1, 2, 3
+order by 1, 2, 3

@@ -1,0 +1,6 @@
+-- Profit per year (line profits rounded to 2 decimals before summing).
+select
+    order_year,
+    profit
+from {{ ref('profit_by_year') }}
+order by order_year

@@ -1,0 +1,8 @@
+-- Profit per year and product category, from the curated order lines (line profits rounded to 2 decimals before summing).
+select
+    order_year,
+    category,
+    sum(profit) as profit
+from {{ ref('fct_order_lines') }}
+group by 1, 2
+order by 1, 2

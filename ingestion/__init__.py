@@ -1,0 +1,1 @@
+"""Ingestion for the e-commerce sales source: sample data, landing, bronze tables."""

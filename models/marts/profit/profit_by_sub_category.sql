@@ -1,0 +1,25 @@
+with
+
+order_lines as (
+
+    select
+        category,
+        sub_category,
+        profit
+    from {{ ref('fct_order_lines') }}
+
+),
+
+aggregated as (
+
+    select
+        category,
+        sub_category,
+        sum(profit) as profit,
+        count(*) as order_line_count
+    from order_lines
+    group by 1, 2
+
+)
+
+select * from aggregated
