@@ -4,4 +4,4 @@ select
     customer_name,
     profit
 from {{ ref('profit_by_customer') }}
-order by profit desc, customer_id
+order by 3 desc, 1 asc

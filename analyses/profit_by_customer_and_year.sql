@@ -1,4 +1,4 @@
--- Profit per customer and year, from the curated order lines (line profits rounded to 2 decimals before summing).
+-- Profit per customer and year, from the curated order lines.
 select
     customer_id,
     customer_name,

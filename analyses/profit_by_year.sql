@@ -3,4 +3,4 @@ select
     order_year,
     profit
 from {{ ref('profit_by_year') }}
-order by order_year
+order by 1

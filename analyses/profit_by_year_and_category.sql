@@ -1,4 +1,4 @@
--- Profit per year and product category, from the curated order lines (line profits rounded to 2 decimals before summing).
+-- Profit per year and product category, from the curated order lines.
 select
     order_year,
     category,

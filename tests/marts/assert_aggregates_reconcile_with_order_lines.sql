@@ -13,15 +13,17 @@ order_lines as (
 ),
 
 aggregate_totals as (
+    {%- for aggregate in ['profit_by_year', 'profit_by_category', 'profit_by_sub_category', 'profit_by_customer'] %}
 
-    {% for aggregate in ['profit_by_year', 'profit_by_category', 'profit_by_sub_category', 'profit_by_customer'] %}
-    select
-        '{{ aggregate }}' as aggregate_name,
-        sum(profit) as profit,
-        sum(order_line_count) as order_line_count
-    from {{ ref(aggregate) }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+        select
+            '{{ aggregate }}' as aggregate_name,
+            sum(profit) as profit,
+            sum(order_line_count) as order_line_count
+        from {{ ref(aggregate) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 )
 

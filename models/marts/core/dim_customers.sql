@@ -60,7 +60,7 @@ phones_split as (
     select
         *,
         -- an extension is written x1856 or ext. 1856 at the end of the number
-        nullif(regexp_extract(trim(phone), '(?i)(?:x|ext\\.?)\\s*([0-9]+)$', 1), '') as extension,
+        nullif(regexp_extract(trim(phone), '(?i)(?:x|ext\\.?)\\s*([0-9]+)$', 1), '') as extension_digits,
         regexp_replace(
             regexp_replace(trim(phone), '(?i)(?:x|ext\\.?)\\s*[0-9]+$', ''),
             '[^0-9]',
@@ -93,7 +93,7 @@ final as (
         cleaned_name as customer_name,
         case when is_email_valid then normalised_email end as email,
         '+1' || national_number as phone_number,
-        case when national_number is not null then extension end as phone_extension,
+        case when national_number is not null then extension_digits end as phone_extension,
         regexp_replace(address, '\\s*[\\r\\n]+\\s*', ', ') as address,
         segment,
         country,
