@@ -109,18 +109,15 @@ def land_delivery(
 def _write_load(fs: fsspec.AbstractFileSystem, load_dir: str, source: SourceFile, loaded_at: dt.datetime) -> int:
     fs.makedirs(f"{load_dir}/source", exist_ok=True)
     fs.put_file(str(source.path), f"{load_dir}/source/{source.path.name}")
-    lineage = {"_source_file": source.path.name, "_loaded_at": loaded_at.isoformat(timespec="microseconds")}
+    loaded_at_text = loaded_at.isoformat(timespec="microseconds")
     rows = 0
     fs.makedirs(f"{load_dir}/data", exist_ok=True)
     with fs.open(f"{load_dir}/data/part-00000.jsonl", "w", encoding="utf-8") as out:
-        try:
-            for position, record in source.records:
-                row = {f.column: record.get(f.source_name) for f in source.table.fields}
-                row.update(lineage, _source_position=position)
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                rows += 1
-        except UnicodeDecodeError as exc:
-            raise DeliveryError(f"{source.path.name}: not UTF-8 text ({exc}); re-export the file as UTF-8") from exc
+        for position, record in source.records:
+            row = {f.column: record.get(f.source_name) for f in source.table.fields}
+            row.update(_source_file=source.path.name, _source_position=position, _loaded_at=loaded_at_text)
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            rows += 1
     return rows
 
 

@@ -37,15 +37,14 @@ class SourceFile:
 
 def open_source_file(table: SourceTable, path: Path) -> SourceFile:
     """Open ``path`` for ``table``; raise DeliveryError when its fields break the contract."""
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        header, records, kind = _read_json_array(path)
-    elif suffix == ".csv":
-        header, records, kind = _read_csv(path)
-    elif suffix == ".xlsx":
-        header, records, kind = _read_xlsx(path)
-    else:
-        raise DeliveryError(f"{path.name}: unsupported file type '{suffix}' (expected .json, .csv or .xlsx)")
+    readers = {".json": _read_json_array, ".csv": _read_csv, ".xlsx": _read_xlsx}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise DeliveryError(f"{path.name}: unsupported file type '{path.suffix}' (expected .json, .csv or .xlsx)")
+    try:
+        header, records, kind = reader(path)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from exc
     missing = [name for name in table.source_names if name not in header]
     if missing:
         raise DeliveryError(
@@ -53,7 +52,7 @@ def open_source_file(table: SourceTable, path: Path) -> SourceFile:
             f"expected {list(table.source_names)}, found {header}"
         )
     extra = [name for name in header if name not in table.source_names]
-    return SourceFile(table, path, records, kind, extra)
+    return SourceFile(table, path, _utf8_checked(path, records), kind, extra)
 
 
 def as_text(value: object) -> str | None:
@@ -131,6 +130,17 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, Record]], str
         workbook.close()
 
     return header, records(), "sheet row"
+
+
+def _utf8_checked(path: Path, records: Iterator[tuple[int, Record]]) -> Iterator[tuple[int, Record]]:
+    try:
+        yield from records
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from exc
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DeliveryError:
+    return DeliveryError(f"{path.name}: not UTF-8 text ({exc}); re-export the file as UTF-8")
 
 
 def _open_text(path: Path):
