@@ -1,9 +1,8 @@
 """The whole job on generated data: CLI ingestion, ``dbt build``, docs, freshness; then the gold
 figures against an independent pandas computation over the same raw files.
 
-Two deliveries are loaded one after the other (the second with the file-name variants
-``Order.json`` / ``Product.csv`` / ``Customer.csv``), then dbt builds once: every layer must
-show the second delivery only.
+The shared ``build`` fixture (conftest.py) loads two deliveries one after the other, then dbt
+builds once: every layer must show the second delivery only.
 """
 
 from __future__ import annotations
@@ -20,36 +19,6 @@ import pytest
 from ingestion.settings import PROJECT_DIR
 
 CENT = Decimal("0.01")
-
-
-@pytest.fixture(scope="module")
-def build(lake_dir: Path, cli, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    work = tmp_path_factory.mktemp("e2e")
-    first, second = work / "first", work / "second"
-    cli("generate", "--out", first, "--scale", "0.1", "--seed", "1")
-    cli("generate", "--out", second, "--scale", "0.2", "--seed", "2", "--customer-format", "csv")
-    (second / "Orders.json").rename(second / "Order.json")
-    (second / "Products.csv").rename(second / "Product.csv")
-    first_load = cli("load", "--source", first)
-    second_load = cli("load", "--source", second)
-
-    from dbt.cli.main import dbtRunner  # the Spark session it starts stays up for the queries below
-
-    dbt = dbtRunner()
-    common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target-path", str(work / "target")]
-    results = {command: dbt.invoke([*command.split(), *common]) for command in ("build", "docs generate", "source freshness")}
-
-    from pyspark.sql import SparkSession
-
-    return {
-        "delivery": second,
-        "lake": lake_dir,
-        "target": work / "target",
-        "first_load": first_load,
-        "second_load": second_load,
-        "results": results,
-        "spark": SparkSession.builder.getOrCreate(),
-    }
 
 
 def table(build: dict, name: str) -> pd.DataFrame:
