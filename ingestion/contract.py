@@ -15,6 +15,8 @@ from dataclasses import dataclass
 class Field:
     source_name: str  # the key or header as it appears in the delivered file
     column: str  # the bronze column it lands in (raw text, snake_case)
+    kind: str = "text"  # what the text must parse as: text, int, decimal or date (d/M/yyyy)
+    required: bool = False  # a record without a value here is quarantined
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class SourceTable:
     name: str  # bronze table name, and the dbt source table name
     default_pattern: str  # case-insensitive regex matched against the whole file name
     fields: tuple[Field, ...]
+    key: str | None = None  # source field that identifies a record, if any (products have none)
 
     @property
     def source_names(self) -> tuple[str, ...]:
@@ -39,30 +42,31 @@ ORDERS = SourceTable(
     name="orders",
     default_pattern=r"orders?\.json",
     fields=(
-        Field("Row ID", "row_id"),
-        Field("Order ID", "order_id"),
-        Field("Order Date", "order_date"),
-        Field("Ship Date", "ship_date"),
-        Field("Ship Mode", "ship_mode"),
-        Field("Customer ID", "customer_id"),
-        Field("Product ID", "product_id"),
-        Field("Quantity", "quantity"),
-        Field("Price", "price"),
-        Field("Discount", "discount"),
-        Field("Profit", "profit"),
+        Field("Row ID", "row_id", "int", required=True),
+        Field("Order ID", "order_id", required=True),
+        Field("Order Date", "order_date", "date", required=True),
+        Field("Ship Date", "ship_date", "date", required=True),
+        Field("Ship Mode", "ship_mode", required=True),
+        Field("Customer ID", "customer_id", required=True),
+        Field("Product ID", "product_id", required=True),
+        Field("Quantity", "quantity", "int", required=True),
+        Field("Price", "price", "decimal", required=True),
+        Field("Discount", "discount", "decimal", required=True),
+        Field("Profit", "profit", "decimal", required=True),
     ),
+    key="Row ID",
 )
 
 PRODUCTS = SourceTable(
     name="products",
     default_pattern=r"products?\.csv",
     fields=(
-        Field("Product ID", "product_id"),
+        Field("Product ID", "product_id", required=True),
         Field("Category", "category"),
         Field("Sub-Category", "sub_category"),
         Field("Product Name", "product_name"),
         Field("State", "state"),
-        Field("Price per product", "price_per_product"),
+        Field("Price per product", "price_per_product", "decimal"),
     ),
 )
 
@@ -70,7 +74,7 @@ CUSTOMERS = SourceTable(
     name="customers",
     default_pattern=r"customers?\.(xlsx|csv)",
     fields=(
-        Field("Customer ID", "customer_id"),
+        Field("Customer ID", "customer_id", required=True),
         Field("Customer Name", "customer_name"),
         Field("email", "email"),
         Field("phone", "phone"),
@@ -82,9 +86,13 @@ CUSTOMERS = SourceTable(
         Field("Postal Code", "postal_code"),
         Field("Region", "region"),
     ),
+    key="Customer ID",
 )
 
 SOURCE_TABLES: tuple[SourceTable, ...] = (ORDERS, PRODUCTS, CUSTOMERS)
 
 # Lineage columns that landing adds to every bronze row, after the source fields.
 LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_position", "_loaded_at")
+
+# Columns of each table's quarantine (bronze.<table>_quarantine): records that were read but not loaded.
+QUARANTINE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_position", "raw_record", "reason", "_loaded_at")

@@ -2,43 +2,67 @@
 
 Layout under the landing root (a URL: ``file://`` by default)::
 
-    sales/<table>/<load_id>/source/<file as delivered>     the original, byte for byte
-    sales/<table>/<load_id>/data/part-00000.jsonl          what the bronze table reads
+    sales/<table>/<load_id>/source/<file as delivered>        the original, byte for byte
+    sales/<table>/<load_id>/data/part-00000.jsonl             loaded records: what bronze.<table> reads
+    sales/<table>/<load_id>/quarantine/part-00000.jsonl       the other records, with the reason
+    sales/<table>/<load_id>/_manifest.json                    content hash, delivery, row counts
 
-``data/`` holds every record as JSON lines of raw text, with lineage columns (source file, position
-in it, load time). One format for every table means one kind of bronze table and no CSV quoting or
-Excel types to get wrong in Spark. A load is written under a temporary name and renamed into place,
-so a folder that exists is complete; earlier loads stay as they were, archived by load time.
+``data/`` holds every loaded record as JSON lines of raw text with lineage columns (source file,
+position in it, load time): one format for every table, so no CSV quoting or Excel types to get
+wrong in Spark. The per-load ``_manifest.json`` files are the landing manifest: the same file
+(by SHA-256) is never landed twice, and a changed file for the same delivery replaces the earlier
+load, which stays archived. A load is written under ``_tmp_<load_id>`` and renamed into place
+only when every file of the delivery has passed its checks, so a load folder that exists is whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import fsspec
 from fsspec.core import url_to_fs
 
-from ingestion.contract import SOURCE_TABLES
-from ingestion.readers import DeliveryError, SourceFile, open_source_file
+from ingestion.contract import SOURCE_TABLES, SourceTable
+from ingestion.readers import DeliveryError, RawRecord, open_source_file
+from ingestion.validate import CheckedFile, check_file
 
 log = logging.getLogger(__name__)
 
 SOURCE_SYSTEM = "sales"
+DEFAULT_MAX_QUARANTINE_SHARE = 0.05
+TMP_PREFIX = "_tmp_"
+MANIFEST = "_manifest.json"
+# Names that end up in paths and SQL string literals: a conservative alphabet, no quotes,
+# semicolons, backslashes or path separators (a file name) / parent references (a URL).
+SAFE_FILE_NAME = re.compile(r"[\w][\w .()+-]*", flags=re.UNICODE)
+SAFE_URL = re.compile(r"[A-Za-z0-9_:/.=+@%~-]+")
 
 
 @dataclass(frozen=True)
 class LandedTable:
+    """What one run did for one table; the fields of ``_manifest.json`` plus where bronze reads."""
+
     table: str
-    source_file: Path
-    location: str  # URL of the data folder the bronze table reads
+    source_file: str
+    delivery: str
+    load_id: str
+    sha256: str
     rows_read: int
-    rows_landed: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_duplicate: int
+    repeat_lines: int
     extra_fields: tuple[str, ...]
+    location: str  # URL of the data folder bronze.<table> reads
+    quarantine_location: str  # URL of the quarantine folder bronze.<table>_quarantine reads
+    status: str = "new"  # new / unchanged / replaces <load_id>
 
 
 def find_delivery_files(source_dir: Path, patterns: Mapping[str, str] | None = None) -> dict[str, Path]:
@@ -60,6 +84,11 @@ def find_delivery_files(source_dir: Path, patterns: Mapping[str, str] | None = N
                 f"{source_dir}: {problem} the pattern /{pattern}/ (case-insensitive) of table '{table.name}'; "
                 f"files present: {names}. Rename the file or pass --pattern {table.name}=REGEX."
             )
+        if not SAFE_FILE_NAME.fullmatch(matches[0]):
+            raise DeliveryError(
+                f"{source_dir}: refusing file name {matches[0]!r} for table '{table.name}': only letters, digits, "
+                "spaces and ._()+- are allowed in a delivered file name. Rename the file."
+            )
         chosen[table.name] = source_dir / matches[0]
     return chosen
 
@@ -69,33 +98,66 @@ def land_delivery(
     landing_url: str,
     *,
     patterns: Mapping[str, str] | None = None,
+    delivery: str | None = None,
+    max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE,
     loaded_at: dt.datetime | None = None,
 ) -> list[LandedTable]:
-    """Check and land every file of a delivery; if any file is refused, nothing is landed."""
-    files = find_delivery_files(source_dir, patterns)
-    for table_name, path in files.items():
-        log.info("table %-9s <- %s", table_name, path)
-    sources = [open_source_file(table, files[table.name]) for table in SOURCE_TABLES]
+    """Check and land every file of a delivery; if any file is refused, nothing is landed.
+
+    ``delivery`` names the delivery (default: the folder's name): landing a different file for a
+    delivery that was landed before replaces it. Raises DeliveryError, with a message for a person.
+    """
+    delivery = delivery or source_dir.name
+    if not SAFE_FILE_NAME.fullmatch(delivery):
+        raise DeliveryError(f"refusing delivery name {delivery!r}: only letters, digits, spaces and ._()+- are allowed")
+    if not SAFE_URL.fullmatch(landing_url) or "/../" in landing_url + "/":
+        raise DeliveryError(f"refusing landing URL {landing_url!r}: only letters, digits and _:/.=+@%~- are allowed, no '..'")
+    fs, root = url_to_fs(landing_url)
+    _remove_unfinished_loads(fs, root)
     loaded_at = (loaded_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     load_id = loaded_at.strftime("%Y%m%dT%H%M%S%fZ")
-    fs, root = url_to_fs(landing_url)
-    staged: list[tuple[str, str]] = []
+
+    files = find_delivery_files(source_dir, patterns)
+    plans: list[tuple[SourceTable, Path, str, LandedTable | None]] = []  # table, file, sha256, earlier load
+    for table in SOURCE_TABLES:
+        path = files[table.name]
+        log.info("table %-9s <- %s", table.name, path)
+        sha256 = _sha256(path)
+        earlier = _earlier_loads(fs, root, table.name)
+        same = [load for load in earlier if load.sha256 == sha256]
+        plans.append((table, path, sha256, same[-1] if same else None))
+
     landed: list[LandedTable] = []
+    staged: list[tuple[str, str]] = []
     try:
-        for source in sources:
-            tmp_dir = f"{root}/{SOURCE_SYSTEM}/{source.table.name}/_tmp_{load_id}"
-            staged.append((tmp_dir, f"{root}/{SOURCE_SYSTEM}/{source.table.name}/{load_id}"))
-            rows = _write_load(fs, tmp_dir, source, loaded_at)
-            landed.append(
-                LandedTable(
-                    table=source.table.name,
-                    source_file=source.path,
-                    location=_url(fs, staged[-1][1]) + "/data",
-                    rows_read=rows,
-                    rows_landed=rows,
-                    extra_fields=tuple(source.extra_fields),
-                )
+        for table, path, sha256, unchanged in plans:
+            if unchanged:
+                landed.append(replace(unchanged, status=f"unchanged: already landed as load {unchanged.load_id}"))
+                continue
+            checked = check_file(open_source_file(table, path))
+            _enforce_quarantine_limit(checked, max_quarantine_share)
+            replaced = [load.load_id for load in _earlier_loads(fs, root, table.name) if load.delivery == delivery]
+            final_dir = f"{root}/{SOURCE_SYSTEM}/{table.name}/{load_id}"
+            result = LandedTable(
+                table=table.name,
+                source_file=path.name,
+                delivery=delivery,
+                load_id=load_id,
+                sha256=sha256,
+                rows_read=checked.rows_read,
+                rows_loaded=len(checked.loaded),
+                rows_quarantined=len(checked.rejected),
+                rows_duplicate=len(checked.duplicates),
+                repeat_lines=checked.repeat_lines,
+                extra_fields=tuple(checked.source.extra_fields),
+                location=fs.unstrip_protocol(f"{final_dir}/data"),
+                quarantine_location=fs.unstrip_protocol(f"{final_dir}/quarantine"),
+                status=f"replaces load {replaced[-1]} of delivery '{delivery}' (content changed)" if replaced else "new",
             )
+            tmp_dir = f"{root}/{SOURCE_SYSTEM}/{table.name}/{TMP_PREFIX}{load_id}"
+            staged.append((tmp_dir, final_dir))
+            _write_load(fs, tmp_dir, checked, result, loaded_at)
+            landed.append(result)
     except BaseException:
         for tmp_dir, _ in staged:
             if fs.exists(tmp_dir):
@@ -106,22 +168,74 @@ def land_delivery(
     return landed
 
 
-def _write_load(fs: fsspec.AbstractFileSystem, load_dir: str, source: SourceFile, loaded_at: dt.datetime) -> int:
+def _enforce_quarantine_limit(checked: CheckedFile, max_share: float) -> None:
+    rejected = len(checked.rejected)
+    if checked.rows_read and rejected / checked.rows_read > max_share:
+        reasons = "; ".join(f"{checked.source.position_kind} {record.position}: {reason}" for record, reason in checked.rejected[:3])
+        raise DeliveryError(
+            f"{checked.source.path.name}: {rejected} of {checked.rows_read} records "
+            f"({rejected / checked.rows_read:.1%}) fail their checks, above the limit of {max_share:.0%}; "
+            f"nothing of the delivery was landed. First reasons: {reasons}. "
+            "Fix the file, or raise the limit with --max-quarantine-share."
+        )
+
+
+def _write_load(fs: fsspec.AbstractFileSystem, load_dir: str, checked: CheckedFile, result: LandedTable, loaded_at: dt.datetime) -> None:
+    source = checked.source
+    loaded_at_text = loaded_at.isoformat(timespec="microseconds")
     fs.makedirs(f"{load_dir}/source", exist_ok=True)
     fs.put_file(str(source.path), f"{load_dir}/source/{source.path.name}")
-    loaded_at_text = loaded_at.isoformat(timespec="microseconds")
-    rows = 0
-    fs.makedirs(f"{load_dir}/data", exist_ok=True)
-    with fs.open(f"{load_dir}/data/part-00000.jsonl", "w", encoding="utf-8") as out:
-        for position, record in source.records:
-            row = {f.column: record.get(f.source_name) for f in source.table.fields}
-            row.update(_source_file=source.path.name, _source_position=position, _loaded_at=loaded_at_text)
+
+    def lineage(record: RawRecord) -> dict:
+        return {"_source_file": source.path.name, "_source_position": record.position, "_loaded_at": loaded_at_text}
+
+    loaded_rows = (
+        {**{f.column: record.values.get(f.source_name) for f in source.table.fields}, **lineage(record)}
+        for record in checked.loaded
+    )
+    quarantined_rows = (
+        {**lineage(record), "raw_record": record.raw, "reason": reason}
+        for record, reason in sorted([*checked.rejected, *checked.duplicates], key=lambda item: item[0].position)
+    )
+    _write_json_lines(fs, f"{load_dir}/data/part-00000.jsonl", loaded_rows)
+    _write_json_lines(fs, f"{load_dir}/quarantine/part-00000.jsonl", quarantined_rows)
+    with fs.open(f"{load_dir}/{MANIFEST}", "w", encoding="utf-8") as out:
+        json.dump(asdict(result), out, indent=2)
+
+
+def _write_json_lines(fs: fsspec.AbstractFileSystem, path: str, rows) -> None:
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(path, "w", encoding="utf-8") as out:
+        for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            rows += 1
-    return rows
 
 
-def _url(fs: fsspec.AbstractFileSystem, path: str) -> str:
-    """The URL Spark reads a landed path by (``file:///...`` for the local file system)."""
-    return fs.unstrip_protocol(path)
+def _earlier_loads(fs: fsspec.AbstractFileSystem, root: str, table: str) -> list[LandedTable]:
+    """The finished loads of a table, oldest first, read from their manifests."""
+    table_dir = f"{root}/{SOURCE_SYSTEM}/{table}"
+    if not fs.exists(table_dir):
+        return []
+    loads = []
+    for manifest in sorted(fs.glob(f"{table_dir}/*/{MANIFEST}")):
+        if f"/{TMP_PREFIX}" in manifest:
+            continue
+        with fs.open(manifest, "r", encoding="utf-8") as handle:
+            fields = json.load(handle)
+        loads.append(LandedTable(**{**fields, "extra_fields": tuple(fields["extra_fields"])}))
+    return loads
+
+
+def _remove_unfinished_loads(fs: fsspec.AbstractFileSystem, root: str) -> None:
+    """Folders a killed run left under their temporary name were never visible; clear them."""
+    for tmp_dir in fs.glob(f"{root}/{SOURCE_SYSTEM}/*/{TMP_PREFIX}*"):
+        log.warning("removing %s, left by an interrupted load", fs.unstrip_protocol(tmp_dir))
+        fs.rm(tmp_dir, recursive=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 

@@ -1,13 +1,17 @@
-"""Read delivered source files into raw text records, checking them against the file contract.
+"""Read delivered source files into raw text records, checking the file against its contract.
 
-Every value comes out as the text the file holds (numbers keep their exact digits) or ``None``:
-typing is the staging models' job, so nothing is lost or rounded here.
+A problem with the whole file (missing, empty, wrong format or encoding, required columns
+missing) raises DeliveryError with a message naming the file and what to fix. A problem with
+one record (a malformed JSON line, a CSV row with the wrong number of fields) is carried on the
+record, for the quarantine. Every value comes out as the text the file holds (numbers keep their
+exact digits) or ``None``: typing is the staging models' job.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,11 +21,17 @@ import openpyxl
 
 from ingestion.contract import SourceTable
 
-Record = dict[str, str | None]  # source field name -> raw text
-
 
 class DeliveryError(Exception):
-    """A delivered file that cannot be landed; the message names the file and what to fix."""
+    """A delivery that cannot be landed; the message names the file and what to fix."""
+
+
+@dataclass
+class RawRecord:
+    position: int  # array index (JSON array), line (JSON lines, CSV) or sheet row (Excel)
+    raw: str  # the record as read, kept for the quarantine
+    values: dict[str, str | None] = field(default_factory=dict)  # source field name -> raw text
+    problem: str | None = None  # why the record could not be read, if it could not
 
 
 @dataclass
@@ -30,21 +40,22 @@ class SourceFile:
 
     table: SourceTable
     path: Path
-    records: Iterator[tuple[int, Record]]  # (position in the file, record)
-    position_kind: str  # what the position counts: "array index", "line", "sheet row"
-    extra_fields: list[str] = field(default_factory=list)
+    records: list[RawRecord]
+    position_kind: str  # what a position counts: "array index", "line" or "sheet row"
+    extra_fields: list[str]
 
 
 def open_source_file(table: SourceTable, path: Path) -> SourceFile:
-    """Open ``path`` for ``table``; raise DeliveryError when its fields break the contract."""
-    readers = {".json": _read_json_array, ".csv": _read_csv, ".xlsx": _read_xlsx}
+    """Read ``path`` for ``table``; raise DeliveryError when the file as a whole is unusable."""
+    readers = {".json": _read_json, ".jsonl": _read_json, ".csv": _read_csv, ".xlsx": _read_xlsx}
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise DeliveryError(f"{path.name}: unsupported file type '{path.suffix}' (expected .json, .csv or .xlsx)")
-    try:
-        header, records, kind = reader(path)
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc) from exc
+        raise DeliveryError(f"{path.name}: unsupported file type '{path.suffix}' (expected .json, .jsonl, .csv or .xlsx)")
+    if not path.is_file():
+        raise DeliveryError(f"{path.name}: no such file")
+    if path.stat().st_size == 0:
+        raise DeliveryError(f"{path.name}: the file is empty")
+    header, records, kind = reader(table, path)
     missing = [name for name in table.source_names if name not in header]
     if missing:
         raise DeliveryError(
@@ -52,11 +63,11 @@ def open_source_file(table: SourceTable, path: Path) -> SourceFile:
             f"expected {list(table.source_names)}, found {header}"
         )
     extra = [name for name in header if name not in table.source_names]
-    return SourceFile(table, path, _utf8_checked(path, records), kind, extra)
+    return SourceFile(table, path, records, kind, extra)
 
 
 def as_text(value: object) -> str | None:
-    """The text of one cell or JSON value, exactly as a person reading the file would see it."""
+    """The text of one cell or JSON value, as a person reading the file would see it."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -70,81 +81,114 @@ def as_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_json_array(path: Path) -> tuple[list[str], Iterator[tuple[int, Record]], str]:
+def _read_text(path: Path) -> str:
+    """Decode a delivered text file as UTF-8, with or without a byte-order mark."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1]
+        raise DeliveryError(
+            f"{path.name}: not UTF-8 text: byte 0x{bad.hex().upper()} at offset {exc.start} is invalid in UTF-8 "
+            f"(in Latin-1 it would be {bad.decode('latin-1')!r}, so the file looks Latin-1 / Windows-1252 encoded). "
+            "Re-export it as UTF-8; nothing of it was landed."
+        ) from exc
+
+
+def _read_json(table: SourceTable, path: Path) -> tuple[list[str], list[RawRecord], str]:
+    text = _read_text(path)
+    start = text.lstrip()[:1]
+    if start == "[":
+        records, kind = _json_array_records(path, text), "array index"
+    elif start == "{":
+        records, kind = _json_lines_records(text), "line"
+    else:
+        raise DeliveryError(f"{path.name}: expected a JSON array of objects or JSON lines (one object per line)")
+    header: dict[str, None] = {}
+    for record in records:
+        header.update(dict.fromkeys(record.values))
+    return list(header), records, kind
+
+
+def _json_array_records(path: Path, text: str) -> list[RawRecord]:
     # parse_float/parse_int=str keep numbers as written: 41.9136 stays "41.9136", never a binary float
-    with _open_text(path) as handle:
-        try:
-            document = json.load(handle, parse_float=str, parse_int=str)
-        except json.JSONDecodeError as exc:
-            raise DeliveryError(f"{path.name}: not valid JSON ({exc})") from exc
+    try:
+        document = json.loads(text, parse_float=str, parse_int=str)
+    except json.JSONDecodeError as exc:
+        raise DeliveryError(
+            f"{path.name}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}). One broken object "
+            "makes a JSON array unreadable; fix the file, or deliver JSON lines, where a broken line is quarantined"
+        ) from exc
     if not isinstance(document, list):
         raise DeliveryError(f"{path.name}: expected one JSON array of objects, found a {type(document).__name__}")
-    header: list[str] = []
-    for index, element in enumerate(document):
-        if not isinstance(element, dict):
-            raise DeliveryError(f"{path.name}: array element {index} is a {type(element).__name__}, not an object")
-        header.extend(key for key in element if key not in header)
-    records = ((index, {key: as_text(value) for key, value in element.items()}) for index, element in enumerate(document))
-    return header, records, "array index"
+    return [_json_record(index, element) for index, element in enumerate(document)]
 
 
-def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, Record]], str]:
-    with _open_text(path) as handle:
-        header = [name.strip() for name in next(csv.reader(handle), [])]
-    if not header:
-        raise DeliveryError(f"{path.name}: the file is empty (no header line)")
-
-    def records() -> Iterator[tuple[int, Record]]:
-        with _open_text(path) as handle:
-            reader = csv.reader(handle)  # RFC 4180: quoted fields may hold commas, "" and line breaks
-            next(reader)
-            start_line = reader.line_num + 1
-            for row in reader:
-                if len(row) != len(header):
-                    raise DeliveryError(
-                        f"{path.name}: the record starting on line {start_line} has {len(row)} fields, "
-                        f"the header has {len(header)}"
-                    )
-                yield start_line, dict(zip(header, row, strict=True))
-                start_line = reader.line_num + 1
-
-    return header, records(), "line"
+def _json_lines_records(text: str) -> list[RawRecord]:
+    records = []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            element = json.loads(line, parse_float=str, parse_int=str)
+        except json.JSONDecodeError as exc:
+            records.append(RawRecord(line_number, line, problem=f"malformed JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        records.append(_json_record(line_number, element))
+    return records
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, Record]], str]:
+def _json_record(position: int, element: object) -> RawRecord:
+    raw = json.dumps(element, ensure_ascii=False)
+    if not isinstance(element, dict):
+        return RawRecord(position, raw, problem=f"a JSON {type(element).__name__}, not an object")
+    return RawRecord(position, raw, {key: as_text(value) for key, value in element.items()})
+
+
+def _read_csv(table: SourceTable, path: Path) -> tuple[list[str], list[RawRecord], str]:
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))  # RFC 4180: quoted fields keep , "" and line breaks
+    header = [name.strip() for name in next(reader, [])]
+    if not any(header):
+        raise DeliveryError(f"{path.name}: no header line")
+    records = []
+    start_line = reader.line_num + 1
+    for row in reader:
+        raw = json.dumps(row, ensure_ascii=False)
+        if not row:
+            pass  # a blank line holds no record
+        elif len(row) != len(header):
+            records.append(RawRecord(start_line, raw, problem=f"{len(row)} fields where the header has {len(header)}"))
+        else:
+            records.append(RawRecord(start_line, raw, dict(zip(header, row, strict=True))))
+        start_line = reader.line_num + 1
+    return header, records, "line"
+
+
+def _read_xlsx(table: SourceTable, path: Path) -> tuple[list[str], list[RawRecord], str]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a damaged workbook
-        raise DeliveryError(f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
-    if not any(header):
-        raise DeliveryError(f"{path.name}: sheet '{sheet.title}' is empty (no header row)")
-
-    def records() -> Iterator[tuple[int, Record]]:
-        for row_number, row in enumerate(rows, start=2):
-            if all(cell is None for cell in row):
-                continue  # formatting can leave blank rows at the end of a sheet; they hold no record
-            yield row_number, {name: as_text(cell) for name, cell in zip(header, row) if name}
-        workbook.close()
-
-    return header, records(), "sheet row"
-
-
-def _utf8_checked(path: Path, records: Iterator[tuple[int, Record]]) -> Iterator[tuple[int, Record]]:
+    except Exception as exc:  # openpyxl raises several unrelated types for a file that is not a workbook
+        raise DeliveryError(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     try:
-        yield from records
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc) from exc
+        headers = {}
+        for sheet in workbook.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
+            headers[sheet.title] = header
+            if set(table.source_names) <= set(header):
+                return header, list(_sheet_records(header, rows)), "sheet row"
+    finally:
+        workbook.close()
+    missing = {title: [name for name in table.source_names if name not in header] for title, header in headers.items()}
+    raise DeliveryError(
+        f"{path.name}: no sheet has the columns of table '{table.name}' {list(table.source_names)}; "
+        f"missing per sheet: {missing}"
+    )
 
 
-def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DeliveryError:
-    return DeliveryError(f"{path.name}: not UTF-8 text ({exc}); re-export the file as UTF-8")
-
-
-def _open_text(path: Path):
-    """Open a delivered text file; utf-8-sig accepts UTF-8 with or without a byte-order mark."""
-    if path.stat().st_size == 0:
-        raise DeliveryError(f"{path.name}: the file is empty")
-    return open(path, encoding="utf-8-sig", newline="")
+def _sheet_records(header: list[str], rows: Iterator[tuple]) -> Iterator[RawRecord]:
+    for row_number, row in enumerate(rows, start=2):
+        if all(cell is None for cell in row):
+            continue  # formatting can leave blank rows at the end of a sheet; they hold no record
+        values = {name: as_text(cell) for name, cell in zip(header, row) if name}
+        yield RawRecord(row_number, json.dumps(values, ensure_ascii=False), values)

@@ -11,6 +11,13 @@ from pathlib import Path
 import pytest
 
 from ingestion.settings import PROJECT_DIR
+from ingestion.tests.deliveries import write_delivery
+
+
+@pytest.fixture
+def delivery(tmp_path: Path) -> Path:
+    """A valid hand-written delivery (one record per table) in a temporary folder."""
+    return write_delivery(tmp_path / "delivery")
 
 
 @pytest.fixture(scope="session")
