@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ingestion.bronze import RegistrationError, register_bronze_tables
-from ingestion.land import land_delivery
+from ingestion.land import DEFAULT_MAX_QUARANTINE_SHARE, LandedTable, land_delivery
 from ingestion.readers import DeliveryError
 from ingestion.settings import landing_url
 
@@ -36,21 +36,41 @@ def generate(out_dir: Path, scale: float, seed: int, customer_format: str) -> No
 @main.command()
 @click.option("--source", "source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True, help="Folder holding the delivered files.")
 @click.option("--pattern", "patterns", multiple=True, metavar="TABLE=REGEX", help="Override a table's file-name pattern (case-insensitive, whole name). Repeatable.")
+@click.option("--delivery", default=None, help="Name of the delivery (default: the folder's name); a changed file for the same delivery replaces the earlier load.")
+@click.option("--max-quarantine-share", type=click.FloatRange(0, 1), default=DEFAULT_MAX_QUARANTINE_SHARE, show_default=True, envvar="SALES_MAX_QUARANTINE_SHARE", help="Refuse a file when more than this share of its records fail their checks.")
 @click.option("--target", default=None, help="dbt target to register the bronze tables on (default: the profile's).")
-def load(source_dir: Path, patterns: tuple[str, ...], target: str | None) -> None:
+def load(source_dir: Path, patterns: tuple[str, ...], delivery: str | None, max_quarantine_share: float, target: str | None) -> None:
     """Land the files of SOURCE and point the bronze tables at them."""
     try:
-        landed = land_delivery(source_dir, landing_url(), patterns=_parse_patterns(patterns))
-        register_bronze_tables({table.table: table.location for table in landed}, target=target)
+        landed = land_delivery(
+            source_dir, landing_url(), patterns=_parse_patterns(patterns), delivery=delivery, max_quarantine_share=max_quarantine_share
+        )
+        locations = {}
+        for table in landed:
+            locations[table.table] = table.location
+            locations[f"{table.table}_quarantine"] = table.quarantine_location
+        register_bronze_tables(locations, target=target)
     except (DeliveryError, RegistrationError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"\nLoaded the delivery in {source_dir}:")
-    click.echo(f"  {'table':<10} {'file':<16} {'rows read':>10} {'rows landed':>12}  bronze location")
+    _print_summary(source_dir, landed)
+
+
+def _print_summary(source_dir: Path, landed: list[LandedTable]) -> None:
+    click.echo(f"\nDelivery '{landed[0].delivery}' from {source_dir}:")
+    click.echo(f"  {'table':<10} {'file':<16} {'read':>8} {'loaded':>8} {'quarantined':>12} {'duplicates':>11}  load")
     for table in landed:
-        click.echo(f"  {table.table:<10} {table.source_file.name:<16} {table.rows_read:>10} {table.rows_landed:>12}  {table.location}")
+        click.echo(
+            f"  {table.table:<10} {table.source_file:<16} {table.rows_read:>8} {table.rows_loaded:>8} "
+            f"{table.rows_quarantined:>12} {table.rows_duplicate:>11}  {table.load_id} ({table.status})"
+        )
+    for table in landed:
+        if table.rows_quarantined or table.rows_duplicate:
+            click.echo(f"  {table.table}: quarantined records and their reasons are in bronze.{table.table}_quarantine")
+        if table.repeat_lines:
+            click.echo(f"  {table.table}: {table.repeat_lines} records share every business field with another under a distinct key; kept (repeat purchases)")
         if table.extra_fields:
-            click.echo(f"  schema drift: {table.source_file.name} has columns outside the contract {list(table.extra_fields)}; kept in the archived original only")
+            click.echo(f"  {table.table}: schema drift: {table.source_file} has columns outside the contract {list(table.extra_fields)}; kept in the archived original only")
 
 
 def _parse_patterns(values: tuple[str, ...]) -> dict[str, str]:
