@@ -94,7 +94,8 @@ def _split_duplicates(checked: CheckedFile, records: list[RawRecord]) -> None:
     # without a key (products), a record's identity is its whole content
     groups: dict[object, list[RawRecord]] = defaultdict(list)
     for record in records:
-        groups[record.values[table.key].strip() if table.key else content(record)].append(record)
+        # keys compare as staging will see them: trimmed and upper-cased
+        groups[record.values[table.key].strip().upper() if table.key else content(record)].append(record)
     for key, group in groups.items():
         kept = group[0]
         if any(content(record) != content(kept) for record in group):

@@ -9,73 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
+from decimal import Decimal
 
 import pandas as pd
-import pytest
 
 from ingestion.settings import PROJECT_DIR
-
-CENT = Decimal("0.01")
+from ingestion.tests.reference import clean_name, expected_categories, profit_by, raw_orders
 
 
 def table(build: dict, name: str) -> pd.DataFrame:
     return build["spark"].table(name).toPandas()
-
-
-# --- the independent computation: pandas and the standard library over the raw files ---------
-
-
-def raw_orders(delivery: Path) -> pd.DataFrame:
-    with open(delivery / "Order.json", encoding="utf-8") as handle:
-        orders = pd.DataFrame(json.load(handle, parse_float=Decimal))
-    orders["profit"] = orders["Profit"].map(lambda value: Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
-    orders["order_year"] = pd.to_datetime(orders["Order Date"], format="%d/%m/%Y").dt.year
-    return orders
-
-
-def expected_categories(delivery: Path, orders: pd.DataFrame) -> pd.DataFrame:
-    products = pd.read_csv(delivery / "Product.csv", dtype=str, keep_default_na=False)
-    master = products.groupby("Product ID")[["Category", "Sub-Category"]].agg(set)
-    assert (master.map(len) == 1).all().all(), "the sample gives every Product ID one category"
-    master = master.map(lambda values: next(iter(values)))
-    categories = pd.read_csv(PROJECT_DIR / "seeds/product_categories.csv", dtype=str)
-    sub_categories = pd.read_csv(PROJECT_DIR / "seeds/product_sub_categories.csv", dtype=str)
-    category_by_code = dict(zip(categories.category_code, categories.category))
-    sub_category_by_codes = {
-        (row.category_code, row.sub_category_code): row.sub_category for row in sub_categories.itertuples()
-    }
-
-    def classify(product_id: str) -> tuple[str, str, bool]:
-        if product_id in master.index:
-            return master.at[product_id, "Category"], master.at[product_id, "Sub-Category"], True
-        category_code, sub_category_code = product_id.split("-")[:2]
-        return (
-            category_by_code.get(category_code, "Unknown"),
-            sub_category_by_codes.get((category_code, sub_category_code), "Unknown"),
-            False,
-        )
-
-    classified = orders["Product ID"].map(classify)
-    return pd.DataFrame(classified.tolist(), columns=["category", "sub_category", "has_product_master"], index=orders.index)
-
-
-def clean_name(raw: object) -> str | None:
-    """The documented name rule, written again in Python."""
-    if not isinstance(raw, str):
-        return None
-    text = re.sub(r"\s*\d+(?=[^\W\d_])", "", raw)
-    kept = "".join(ch for ch in text if ch.isalpha() or unicodedata.category(ch).startswith("M") or ch.isspace() or ch in "'’.-")
-    return " ".join(kept.split()) or None
-
-
-def profit_by(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, Decimal]:
-    return {
-        (key if isinstance(key, tuple) else (key,)): sum(group, Decimal(0))
-        for key, group in frame.groupby(keys, dropna=False)["profit"]
-    }
 
 
 def gold_profit_by(gold: pd.DataFrame, keys: list[str]) -> dict[tuple, Decimal]:
@@ -105,11 +48,19 @@ def test_earlier_delivery_stays_archived_but_bronze_shows_only_the_latest(build:
         assert len(loads) == 2 and not any(load.name.startswith("_tmp") for load in loads)
     bronze_files = table(build, "bronze.orders")["_source_file"].unique().tolist()
     assert bronze_files == ["Order.json"]
-    assert len(table(build, "bronze.orders")) == len(raw_orders(build["delivery"]))
+    assert len(table(build, "bronze.orders")) == len(raw_orders(build["delivery"] / "Order.json"))
+
+
+def test_every_record_read_is_in_bronze_or_its_quarantine(build: dict) -> None:
+    orders = raw_orders(build["delivery"] / "Order.json")
+    assert len(table(build, "bronze.orders")) + len(table(build, "bronze.orders_quarantine")) == len(orders)
+    summary = re.search(r"^\s+orders\s+Order.json\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s", build["second_load"].stdout, re.MULTILINE)
+    read, loaded, quarantined, duplicates = map(int, summary.groups())
+    assert (read, loaded, quarantined, duplicates) == (len(orders), len(orders), 0, 0)
 
 
 def test_order_lines_match_the_raw_file_one_to_one(build: dict) -> None:
-    orders = raw_orders(build["delivery"])
+    orders = raw_orders(build["delivery"] / "Order.json")
     fct = table(build, "gold.fct_order_lines")
     assert len(fct) == len(orders) == len(table(build, "bronze.orders"))
     assert sorted(fct["order_line_id"].astype(int)) == sorted(orders["Row ID"])
@@ -118,13 +69,13 @@ def test_order_lines_match_the_raw_file_one_to_one(build: dict) -> None:
 
 
 def test_profit_by_year_matches_pandas(build: dict) -> None:
-    expected = profit_by(raw_orders(build["delivery"]), ["order_year"])
+    expected = profit_by(raw_orders(build["delivery"] / "Order.json"), ["order_year"])
     assert gold_profit_by(table(build, "gold.profit_by_year"), ["order_year"]) == expected
 
 
 def test_profit_by_category_and_sub_category_match_pandas(build: dict) -> None:
-    orders = raw_orders(build["delivery"])
-    orders = orders.join(expected_categories(build["delivery"], orders))
+    orders = raw_orders(build["delivery"] / "Order.json")
+    orders = orders.join(expected_categories(build["delivery"] / "Product.csv", orders))
     assert gold_profit_by(table(build, "gold.profit_by_category"), ["category"]) == profit_by(orders, ["category"])
     assert gold_profit_by(table(build, "gold.profit_by_sub_category"), ["category", "sub_category"]) == profit_by(
         orders, ["category", "sub_category"]
@@ -132,8 +83,8 @@ def test_profit_by_category_and_sub_category_match_pandas(build: dict) -> None:
 
 
 def test_unknown_products_are_kept_and_flagged(build: dict) -> None:
-    orders = raw_orders(build["delivery"])
-    expected = expected_categories(build["delivery"], orders)
+    orders = raw_orders(build["delivery"] / "Order.json")
+    expected = expected_categories(build["delivery"] / "Product.csv", orders)
     fct = table(build, "gold.fct_order_lines")
     unknown = ~expected["has_product_master"]
     assert unknown.sum() > 0
@@ -143,7 +94,7 @@ def test_unknown_products_are_kept_and_flagged(build: dict) -> None:
 
 
 def test_profit_by_customer_matches_pandas_with_cleaned_names(build: dict) -> None:
-    orders = raw_orders(build["delivery"])
+    orders = raw_orders(build["delivery"] / "Order.json")
     customers = pd.read_csv(build["delivery"] / "Customer.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     names = dict(zip(customers["Customer ID"], customers["Customer Name"].map(clean_name)))
     expected = {(customer_id,): profit for (customer_id,), profit in profit_by(orders, ["Customer ID"]).items()}
@@ -156,6 +107,23 @@ def test_profit_by_customer_matches_pandas_with_cleaned_names(build: dict) -> No
 
 def test_every_aggregate_totals_the_order_lines(build: dict) -> None:
     total = sum(table(build, "gold.fct_order_lines")["profit"], Decimal(0))
-    assert total == sum(raw_orders(build["delivery"])["profit"], Decimal(0))
+    assert total == sum(raw_orders(build["delivery"] / "Order.json")["profit"], Decimal(0))
     for aggregate in ("profit_by_year", "profit_by_category", "profit_by_sub_category", "profit_by_customer"):
         assert sum(table(build, f"gold.{aggregate}")["profit"], Decimal(0)) == total, aggregate
+
+
+def test_bronze_registration_refuses_hostile_table_names_and_locations(build: dict, capsys) -> None:
+    from dbt.cli.main import dbtRunner
+
+    common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target-path", str(build["target"])]
+    hostile = (
+        ({"orders; drop table gold.fct_order_lines": "file:///tmp/x"}, "is not a table of source 'sales'"),
+        ({"orders": "file:///tmp/x' ; drop table gold.fct_order_lines; --"}, "refusing location"),
+    )
+    for locations, message in hostile:
+        args = ["run-operation", "register_bronze_tables", "--args", json.dumps({"locations": locations}), *common]
+        result = dbtRunner().invoke(args)
+        assert not result.success
+        assert message in str(result.exception) + capsys.readouterr().out
+    assert len(table(build, "gold.fct_order_lines")) == len(raw_orders(build["delivery"] / "Order.json"))
+    assert table(build, "bronze.orders")["_source_file"].unique().tolist() == ["Order.json"]

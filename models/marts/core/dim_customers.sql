@@ -6,16 +6,6 @@ customers as (
 
 ),
 
--- a full extract lists each customer once; should one repeat, the row nearest the end of the file wins
-latest_row_per_customer as (
-
-    select *
-    from customers
-    where customer_id is not null
-    qualify row_number() over (partition by customer_id order by source_position desc) = 1
-
-),
-
 names_cleaned as (
 
     select
@@ -38,7 +28,7 @@ names_cleaned as (
             ),
             ''
         ) as cleaned_name
-    from latest_row_per_customer
+    from customers
 
 ),
 
