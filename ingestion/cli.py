@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from ingestion.bronze import RegistrationError, register_bronze_tables
+from ingestion.cluster import cluster_cli
 from ingestion.land import DEFAULT_MAX_QUARANTINE_SHARE, LandedTable, land_delivery
 from ingestion.readers import DeliveryError
 from ingestion.settings import landing_url
@@ -41,9 +43,17 @@ def generate(out_dir: Path, scale: float, seed: int, customer_format: str) -> No
 @click.option("--target", default=None, help="dbt target to register the bronze tables on (default: the profile's).")
 def load(source_dir: Path, patterns: tuple[str, ...], delivery: str | None, max_quarantine_share: float, target: str | None) -> None:
     """Land the files of SOURCE and point the bronze tables at them."""
+    url = landing_url()
+    if (target or os.environ.get("DBT_TARGET")) == "databricks" and url.startswith("file:"):
+        click.echo(
+            f"error: the databricks target cannot read the local landing zone {url}; set SALES_LANDING_URL to a "
+            "Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/landing) or a cloud URL the workspace reads",
+            err=True,
+        )
+        sys.exit(1)
     try:
         landed = land_delivery(
-            source_dir, landing_url(), patterns=_parse_patterns(patterns), delivery=delivery, max_quarantine_share=max_quarantine_share
+            source_dir, url, patterns=_parse_patterns(patterns), delivery=delivery, max_quarantine_share=max_quarantine_share
         )
         locations = {}
         for table in landed:
@@ -81,3 +91,6 @@ def _parse_patterns(values: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"'{value}' is not TABLE=REGEX", param_hint="--pattern")
         patterns[table.strip()] = regex
     return patterns
+
+
+main.add_command(cluster_cli)

@@ -1,0 +1,102 @@
+"""The databricks target without a workspace: ``dbt parse`` and ``dbt compile`` with dummy
+credentials, asserting Unity Catalog three-part names, delta tables, merge for the incremental
+model, and the bronze DDL (views over read_files on a volume).
+
+What cannot run here is the connection itself: every query, and so ``load_history`` (whose
+``is_incremental()`` asks the warehouse whether the table exists), needs a live workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingestion.settings import PROJECT_DIR
+
+DBT = str(Path(sys.executable).parent / "dbt")
+CATALOG = "shop"
+DUMMY_WORKSPACE = {
+    "DATABRICKS_HOST": "https://dbc-12345678-9abc.cloud.databricks.com",
+    "DATABRICKS_HTTP_PATH": "/sql/1.0/warehouses/0123456789abcdef",
+    "DATABRICKS_TOKEN": "dapi-not-a-real-token",
+    "DATABRICKS_CATALOG": CATALOG,
+}
+OFFLINE = ["--no-populate-cache", "--no-introspect"]  # compile without opening a connection
+
+
+def dbt(tmp_path: Path, *args: str) -> str:
+    env = {**os.environ, **DUMMY_WORKSPACE}
+    common = ["--target", "databricks", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    paths = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    result = subprocess.run([DBT, *args, *common, *paths], env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 0, f"dbt {args} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp_path = tmp_path_factory.mktemp("databricks")
+    dbt(tmp_path, "parse")
+    dbt(tmp_path, "compile", *OFFLINE, "--exclude", "load_history")
+    manifest = json.loads((tmp_path / "target/manifest.json").read_text())
+    return {"manifest": manifest, "compiled": tmp_path / "target/compiled/ecommerce_sales", "tmp_path": tmp_path}
+
+
+def nodes(manifest: dict, resource_type: str) -> dict[str, dict]:
+    return {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == resource_type}
+
+
+def test_every_table_is_delta_under_a_three_part_name(compiled: dict) -> None:
+    models = nodes(compiled["manifest"], "model")
+    assert set(models) >= {"fct_order_lines", "profit_by_year", "dim_customers", "load_history"}
+    for name, node in {**models, **nodes(compiled["manifest"], "seed")}.items():
+        assert node["relation_name"] == f"`{CATALOG}`.`{node['schema']}`.`{name}`"
+        if node["config"]["materialized"] in ("table", "incremental", "seed"):
+            assert node["config"]["file_format"] == "delta", name
+    assert models["fct_order_lines"]["schema"] == "gold" and models["stg_sales__orders"]["schema"] == "silver"
+    sources = {node["name"]: node for node in compiled["manifest"]["sources"].values()}
+    assert sources["orders"]["relation_name"] == f"`{CATALOG}`.`bronze`.`orders`"
+
+
+def test_the_incremental_model_merges_on_its_key(compiled: dict) -> None:
+    config = nodes(compiled["manifest"], "model")["load_history"]["config"]
+    assert (config["materialized"], config["incremental_strategy"]) == ("incremental", "merge")
+    assert config["unique_key"] == ["source_table", "loaded_at"]
+
+
+def test_models_compile_against_three_part_names(compiled: dict) -> None:
+    fct = (compiled["compiled"] / "models/marts/core/fct_order_lines.sql").read_text()
+    for upstream in ("`silver`.`stg_sales__orders`", "`gold`.`dim_customers`", "`silver`.`product_categories`"):
+        assert f"`{CATALOG}`.{upstream}" in fct
+    staging = (compiled["compiled"] / "models/staging/sales/stg_sales__orders.sql").read_text()
+    assert f"`{CATALOG}`.`bronze`.`orders`" in staging
+
+
+def test_bronze_is_a_view_over_read_files_on_the_volume(compiled: dict) -> None:
+    location = f"/Volumes/{CATALOG}/sales/landing/sales/orders/20261122T000000000000Z/data"
+    inline = (
+        "{% set node = graph.sources['source.ecommerce_sales.sales.orders'] %}"
+        "{% for statement in bronze_table_statements(source('sales', 'orders'), node.columns.values() | list, "
+        f"'{location}') %}}{{{{ statement }}}};{{% endfor %}}"
+    )
+    output = " ".join(dbt(compiled["tmp_path"], "compile", *OFFLINE, "--inline", inline).split())
+    assert f"create schema if not exists `{CATALOG}`.`bronze`;" in output
+    assert f"create or replace view `{CATALOG}`.`bronze`.`orders` as select `row_id`," in output
+    assert f"from read_files( '{location}', format => 'json', schema => '`row_id` string," in output
+    assert "`_loaded_at` timestamp' )" in output
+
+
+def test_loading_for_databricks_from_the_local_landing_zone_is_refused(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from ingestion.cli import main
+
+    monkeypatch.delenv("SALES_LANDING_URL", raising=False)
+    result = CliRunner().invoke(main, ["load", "--source", str(tmp_path), "--target", "databricks"])
+    assert result.exit_code == 1
+    assert "set SALES_LANDING_URL to a Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/landing)" in result.output
