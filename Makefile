@@ -21,7 +21,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 SAMPLE_DIR := $(SALES_LAKE_DIR)/sample
 DELIVERY := $(or $(SOURCE),$(SAMPLE_DIR))
 
-.PHONY: run test lint docs setup clean
+.PHONY: run test lint docs setup clean cluster-up cluster-down
 
 setup: $(VENV)/.installed
 
@@ -54,6 +54,13 @@ lint: setup
 docs: setup
 	$(BIN)/dbt docs generate --target $(TARGET)
 	$(BIN)/dbt docs serve --target $(TARGET) --host 127.0.0.1 --port $(DOCS_PORT)
+
+# A Spark standalone cluster and thrift server on 127.0.0.1 for TARGET=cluster (ingestion/cluster.py).
+cluster-up: setup
+	$(BIN)/python -m ingestion cluster up
+
+cluster-down: setup
+	$(BIN)/python -m ingestion cluster down
 
 clean:
 	rm -rf target logs "$(SALES_LAKE_DIR)"
