@@ -127,3 +127,21 @@ def test_bronze_registration_refuses_hostile_table_names_and_locations(build: di
         assert message in str(result.exception) + capsys.readouterr().out
     assert len(table(build, "gold.fct_order_lines")) == len(raw_orders(build["delivery"] / "Order.json"))
     assert table(build, "bronze.orders")["_source_file"].unique().tolist() == ["Order.json"]
+
+
+def test_every_built_column_and_node_is_documented(build: dict) -> None:
+    manifest = json.loads((build["target"] / "manifest.json").read_text())
+    catalog = json.loads((build["target"] / "catalog.json").read_text())
+    documented = {**manifest["nodes"], **manifest["sources"]}
+    undocumented = []
+    for unique_id, entry in {**catalog["nodes"], **catalog["sources"]}.items():
+        if unique_id.startswith("test."):
+            continue  # tables of stored test failures: described by their tests
+        node = documented[unique_id]
+        if not node.get("description", "").strip():
+            undocumented.append(unique_id)
+        described = {name.lower() for name, column in node["columns"].items() if column.get("description", "").strip()}
+        undocumented += [f"{unique_id}.{column}" for column in entry["columns"] if column.lower() not in described]
+    assert undocumented == []
+    assert {unique_id.split(".")[0] for unique_id in catalog["nodes"]} >= {"model", "seed"}
+    assert len(catalog["sources"]) == 6
