@@ -45,8 +45,14 @@ run: setup
 	echo "  .venv/bin/dbt show --select profit_by_customer_and_year     # the analyses/ queries"; \
 	echo "  make docs                                                   # lineage and column docs"
 
-test: setup lint
+test: setup lint .lake/tools/node_modules/.bin/azurite-blob
 	$(BIN)/python -m pytest
+
+# Azurite, the Azure Storage emulator ingestion/tests/test_storage.py lands on; 3.35 is the last
+# release that runs on Node 20 (3.36 needs 21+). Under .lake/, so out of git.
+.lake/tools/node_modules/.bin/azurite-blob:
+	@command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
+	npm install --prefix .lake/tools --no-audit --no-fund azurite@3.35.0
 
 lint: setup
 	$(BIN)/sqlfluff lint models analyses tests

@@ -44,12 +44,9 @@ def generate(out_dir: Path, scale: float, seed: int, customer_format: str) -> No
 def load(source_dir: Path, patterns: tuple[str, ...], delivery: str | None, max_quarantine_share: float, target: str | None) -> None:
     """Land the files of SOURCE and point the bronze tables at them."""
     url = landing_url()
-    if (target or os.environ.get("DBT_TARGET")) == "databricks" and url.startswith("file:"):
-        click.echo(
-            f"error: the databricks target cannot read the local landing zone {url}; set SALES_LANDING_URL to a "
-            "Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/landing) or a cloud URL the workspace reads",
-            err=True,
-        )
+    problem = _unreadable_landing(target or os.environ.get("DBT_TARGET") or "local", url)
+    if problem:
+        click.echo(f"error: {problem}", err=True)
         sys.exit(1)
     try:
         landed = land_delivery(
@@ -64,6 +61,21 @@ def load(source_dir: Path, patterns: tuple[str, ...], delivery: str | None, max_
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     _print_summary(source_dir, landed)
+
+
+def _unreadable_landing(target: str, url: str) -> str | None:
+    """Why the target's engine could not read the landing zone, checked before anything is landed."""
+    if target == "databricks" and url.startswith("file:"):
+        return (
+            f"the databricks target cannot read the local landing zone {url}; set SALES_LANDING_URL to a "
+            "Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/landing) or a cloud URL the workspace reads"
+        )
+    if target == "local" and not url.startswith("file:"):
+        return (
+            f"the local target's embedded Spark cannot read {url} (no hadoop-aws / hadoop-azure jars here); "
+            "land locally (unset SALES_LANDING_URL) or use the databricks target"
+        )
+    return None
 
 
 def _print_summary(source_dir: Path, landed: list[LandedTable]) -> None:

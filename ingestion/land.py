@@ -1,6 +1,7 @@
 """Land one delivery of source files in the landing zone, one folder per table and load.
 
-Layout under the landing root (a URL: ``file://`` by default)::
+Layout under the landing root (a URL: ``file://`` by default; ``s3://``, ``abfs://`` / ``az://`` and
+Unity Catalog volume paths ``/Volumes/...`` work alike, see ingestion/storage.py)::
 
     sales/<table>/<load_id>/source/<file as delivered>        the original, byte for byte
     sales/<table>/<load_id>/data/part-00000.jsonl             loaded records: what bronze.<table> reads
@@ -11,8 +12,11 @@ Layout under the landing root (a URL: ``file://`` by default)::
 position in it, load time): one format for every table, so no CSV quoting or Excel types to get
 wrong in Spark. The per-load ``_manifest.json`` files are the landing manifest: the same file
 (by SHA-256) is never landed twice, and a changed file for the same delivery replaces the earlier
-load, which stays archived. A load is written under ``_tmp_<load_id>`` and renamed into place
-only when every file of the delivery has passed its checks, so a load folder that exists is whole.
+load, which stays archived. A load is written under ``_tmp_<load_id>`` and moved into place only
+when every file of the delivery has passed its checks; its ``_manifest.json`` is written last and is
+the commit marker. Locally the move is an atomic rename, but on object stores and volumes it is a
+copy and a delete, so a load folder without a manifest may be partial: it is never read, and the
+next run removes it, as it does ``_tmp_`` folders left by a killed run.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import fsspec
-from fsspec.core import url_to_fs
 
 from ingestion.contract import SOURCE_TABLES, SourceTable
 from ingestion.readers import DeliveryError, RawRecord, open_source_file
+from ingestion.storage import landing_filesystem, move_folder, write_whole
 from ingestion.validate import CheckedFile, check_file
 
 log = logging.getLogger(__name__)
@@ -112,7 +116,7 @@ def land_delivery(
         raise DeliveryError(f"refusing delivery name {delivery!r}: only letters, digits, spaces and ._()+- are allowed")
     if not SAFE_URL.fullmatch(landing_url) or "/../" in landing_url + "/":
         raise DeliveryError(f"refusing landing URL {landing_url!r}: only letters, digits and _:/.=+@%~- are allowed, no '..'")
-    fs, root = url_to_fs(landing_url)
+    fs, root = landing_filesystem(landing_url)
     _remove_unfinished_loads(fs, root)
     loaded_at = (loaded_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     load_id = loaded_at.strftime("%Y%m%dT%H%M%S%fZ")
@@ -128,7 +132,7 @@ def land_delivery(
         plans.append((table, path, sha256, same[-1] if same else None))
 
     landed: list[LandedTable] = []
-    staged: list[tuple[str, str]] = []
+    staged: list[tuple[str, str, LandedTable]] = []  # tmp folder, final folder, manifest
     try:
         for table, path, sha256, unchanged in plans:
             if unchanged:
@@ -155,16 +159,18 @@ def land_delivery(
                 status=f"replaces load {replaced[-1]} of delivery '{delivery}' (content changed)" if replaced else "new",
             )
             tmp_dir = f"{root}/{SOURCE_SYSTEM}/{table.name}/{TMP_PREFIX}{load_id}"
-            staged.append((tmp_dir, final_dir))
-            _write_load(fs, tmp_dir, checked, result, loaded_at)
+            staged.append((tmp_dir, final_dir, result))
+            _write_load(fs, tmp_dir, checked, loaded_at)
             landed.append(result)
     except BaseException:
-        for tmp_dir, _ in staged:
+        for tmp_dir, _, _ in staged:
             if fs.exists(tmp_dir):
                 fs.rm(tmp_dir, recursive=True)
         raise
-    for tmp_dir, final_dir in staged:
-        fs.mv(tmp_dir, final_dir, recursive=True)
+    for tmp_dir, final_dir, result in staged:
+        move_folder(fs, tmp_dir, final_dir)
+        # The manifest is the commit marker: written last, once the load's files are all in place.
+        write_whole(fs, f"{final_dir}/{MANIFEST}", json.dumps(asdict(result), indent=2).encode("utf-8"))
     return landed
 
 
@@ -180,7 +186,8 @@ def _enforce_quarantine_limit(checked: CheckedFile, max_share: float) -> None:
         )
 
 
-def _write_load(fs: fsspec.AbstractFileSystem, load_dir: str, checked: CheckedFile, result: LandedTable, loaded_at: dt.datetime) -> None:
+def _write_load(fs: fsspec.AbstractFileSystem, load_dir: str, checked: CheckedFile, loaded_at: dt.datetime) -> None:
+    """Everything of a load but its manifest."""
     source = checked.source
     loaded_at_text = loaded_at.isoformat(timespec="microseconds")
     fs.makedirs(f"{load_dir}/source", exist_ok=True)
@@ -199,8 +206,6 @@ def _write_load(fs: fsspec.AbstractFileSystem, load_dir: str, checked: CheckedFi
     )
     _write_json_lines(fs, f"{load_dir}/data/part-00000.jsonl", loaded_rows)
     _write_json_lines(fs, f"{load_dir}/quarantine/part-00000.jsonl", quarantined_rows)
-    with fs.open(f"{load_dir}/{MANIFEST}", "w", encoding="utf-8") as out:
-        json.dump(asdict(result), out, indent=2)
 
 
 def _write_json_lines(fs: fsspec.AbstractFileSystem, path: str, rows) -> None:
@@ -226,10 +231,13 @@ def _earlier_loads(fs: fsspec.AbstractFileSystem, root: str, table: str) -> list
 
 
 def _remove_unfinished_loads(fs: fsspec.AbstractFileSystem, root: str) -> None:
-    """Folders a killed run left under their temporary name were never visible; clear them."""
-    for tmp_dir in fs.glob(f"{root}/{SOURCE_SYSTEM}/*/{TMP_PREFIX}*"):
-        log.warning("removing %s, left by an interrupted load", fs.unstrip_protocol(tmp_dir))
-        fs.rm(tmp_dir, recursive=True)
+    """Load folders without a manifest, and ``_tmp_`` folders, were never visible; clear them."""
+    finished = {manifest.rsplit("/", 1)[0] for manifest in fs.glob(f"{root}/{SOURCE_SYSTEM}/*/*/{MANIFEST}")}
+    for load_dir, info in fs.glob(f"{root}/{SOURCE_SYSTEM}/*/*", detail=True).items():
+        unfinished = load_dir.rsplit("/", 1)[1].startswith(TMP_PREFIX) or load_dir not in finished
+        if info["type"] == "directory" and unfinished:
+            log.warning("removing %s, left by an interrupted load", fs.unstrip_protocol(load_dir))
+            fs.rm(load_dir, recursive=True)
 
 
 def _sha256(path: Path) -> str:

@@ -118,3 +118,10 @@ def test_bronze_columns_in_the_dbt_source_follow_the_contract() -> None:
         **{table.name: [*table.columns, *LINEAGE_COLUMNS] for table in SOURCE_TABLES},
         **{f"{table.name}_quarantine": list(QUARANTINE_COLUMNS) for table in SOURCE_TABLES},
     }
+
+
+def test_the_cli_refuses_a_landing_zone_the_local_engine_cannot_read(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SALES_LANDING_URL", "s3://bucket/landing")
+    result = CliRunner().invoke(main, ["load", "--source", str(tmp_path), "--target", "local"])
+    assert result.exit_code == 1
+    assert "the local target's embedded Spark cannot read s3://bucket/landing" in result.output

@@ -1,0 +1,499 @@
+"""The landing zone on S3, Azure Blob / ADLS and a Unity Catalog volume, against real servers on
+127.0.0.1: moto's S3 server, Azurite (installed by ``make``), and a stub of the Databricks Files
+API driven by databricks-sdk itself. One set of tests runs on each backend: the layout and bytes
+are those of a local landing, re-runs are idempotent, a corrected file replaces its load, and a
+load without its ``_manifest.json`` (the commit marker) is never chosen and is cleared by the next
+run. Servers are started once for the module and stopped after it; each test lands under a prefix
+of its own. Each backend's content is read back with its own client, not through the code tested.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import logging
+import os
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import boto3
+import pytest
+from azure.storage.blob import BlobServiceClient
+from moto.server import ThreadedMotoServer
+
+import ingestion.land
+from ingestion.contract import SOURCE_TABLES
+from ingestion.land import LandedTable, land_delivery
+from ingestion.settings import PROJECT_DIR
+from ingestion.tests.deliveries import LOADED_AT, ORDER, write_orders
+
+TABLES = [table.name for table in SOURCE_TABLES]
+LOAD_ID = LOADED_AT.strftime("%Y%m%dT%H%M%S%fZ")
+BUCKET = "sales-lake"
+CONTAINER = "sales-lake"
+VOLUME = "/Volumes/main/sales/landing"
+TOKEN = "dummy"
+AZURITE = Path(os.environ.get("SALES_AZURITE") or PROJECT_DIR / ".lake/tools/node_modules/.bin/azurite-blob")
+# Azurite's well-known development account (public, documented by Microsoft).
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+# Variables of other credential chains that could take precedence over the ones each test sets.
+FOREIGN_CREDENTIALS = [
+    "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3",
+    "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_CLIENT_ID",
+    "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_CONFIG_PROFILE", "DATABRICKS_AUTH_TYPE",
+]  # fmt: skip
+
+
+@dataclass
+class Backend:
+    """One landing root on one backend, and that backend's own client to look at what is stored."""
+
+    url: str  # SALES_LANDING_URL
+    location: str  # how LandedTable locations under the root start
+    objects: Callable[[], dict[str, bytes]]  # every stored file, by path relative to the root
+    put: Callable[[str, bytes], None]  # store a file at a path relative to the root
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server in a thread, with one bucket."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3_client(endpoint).create_bucket(Bucket=BUCKET)
+        yield endpoint
+    finally:
+        server.stop()
+
+
+def s3_client(endpoint: str):
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Azurite's blob service as a child process, with one container; yields its connection string."""
+    if not AZURITE.exists():
+        pytest.fail(
+            f"Azurite is not installed at {AZURITE}: run `make .lake/tools/node_modules/.bin/azurite-blob` "
+            "(make test does it), or point SALES_AZURITE at an azurite-blob binary"
+        )
+    work = tmp_path_factory.mktemp("azurite")
+    port = free_port()
+    args = ["--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(work / "data")]
+    args += ["--skipApiVersionCheck", "--silent", "--disableTelemetry"]
+    with open(work / "azurite.log", "wb") as output:
+        process = subprocess.Popen([str(AZURITE), *args], stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, process, work / "azurite.log")
+        connection_string = (
+            f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+        )
+        BlobServiceClient.from_connection_string(connection_string).create_container(CONTAINER)
+        yield connection_string
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for_port(port: int, process: subprocess.Popen, log_file: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Azurite exited with {process.returncode}:\n{log_file.read_text(errors='replace')}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail(f"Azurite did not listen on 127.0.0.1:{port} within {timeout:.0f} s:\n{log_file.read_text(errors='replace')}")
+
+
+class FilesApiStub(ThreadingHTTPServer):
+    """The Files API endpoints databricks-sdk calls (/api/2.0/fs/files and /api/2.0/fs/directories),
+    over an in-memory tree holding one volume. Records every request with its Authorization header."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), FilesApiHandler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        self.files: dict[str, bytes] = {}
+        self.dirs: set[str] = set()
+        self.add_dir(VOLUME)
+        self.requests: list[tuple[str, str, str | None]] = []  # method, path, Authorization
+        self.lock = threading.Lock()
+
+    def add_dir(self, path: str) -> None:
+        while path.count("/") > 1:
+            self.dirs.add(path)
+            path = path.rsplit("/", 1)[0]
+
+    def children(self, path: str) -> list[dict]:
+        entries = [
+            {"path": f"{d}/", "name": d.rsplit("/", 1)[1], "is_directory": True} for d in self.dirs if d.rsplit("/", 1)[0] == path
+        ]
+        entries += [
+            {"path": f, "name": f.rsplit("/", 1)[1], "is_directory": False, "file_size": len(data), "last_modified": 0}
+            for f, data in self.files.items()
+            if f.rsplit("/", 1)[0] == path
+        ]
+        return sorted(entries, key=lambda entry: entry["path"])
+
+
+class FilesApiHandler(BaseHTTPRequestHandler):
+    server: FilesApiStub
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: without this, each reply waits ~40 ms
+    page_size = 3  # fewer entries per listing page than the SDK asks for, which the API allows: paging is exercised
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test reads ``server.requests`` instead."""
+
+    def do_GET(self) -> None:
+        self.handle_request("GET")
+
+    def do_HEAD(self) -> None:
+        self.handle_request("HEAD")
+
+    def do_PUT(self) -> None:
+        self.handle_request("PUT")
+
+    def do_DELETE(self) -> None:
+        self.handle_request("DELETE")
+
+    def do_POST(self) -> None:
+        self.handle_request("POST")
+
+    def handle_request(self, method: str) -> None:
+        url = urlsplit(self.path)
+        query = {name: values[-1] for name, values in parse_qs(url.query).items()}
+        body = self.read_body()
+        stub = self.server
+        with stub.lock:
+            stub.requests.append((method, url.path, self.headers.get("Authorization")))
+            if url.path == "/.well-known/databricks-config":  # unauthenticated host discovery, at client start
+                return self.reply(200, json.dumps({"oidc_endpoint": f"{stub.url}/oidc"}).encode(), content_type="application/json")
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                return self.reply(401, error=("UNAUTHENTICATED", "invalid access token"))
+            kind, _, path = unquote(url.path).removeprefix("/api/2.0/fs/").partition("/")
+            path = "/" + path.rstrip("/")
+            handler = getattr(self, f"{kind}_{method.lower()}", None)
+            if handler is None or not path.startswith(VOLUME):
+                # e.g. POST /api/2.0/fs/create-download-url: the SDK then downloads through /fs/files
+                return self.reply(404, error=("NOT_FOUND", f"{method} {url.path} is not served by this stub"))
+            handler(stub, path, query, body)
+
+    def read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding") != "chunked":
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        chunks = []  # requests sends an empty upload chunked
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        self.rfile.readline()
+        return b"".join(chunks)
+
+    def files_put(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        if path in stub.files and query.get("overwrite") == "false":
+            return self.reply(409, error=("ALREADY_EXISTS", f"{path} already exists"))
+        stub.add_dir(path.rsplit("/", 1)[0])
+        stub.files[path] = body
+        self.reply(204)
+
+    def files_get(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        if path not in stub.files:
+            return self.reply(404, error=("NOT_FOUND", f"{path} does not exist"))
+        self.reply(200, stub.files[path], content_type="application/octet-stream")
+
+    def files_head(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        if path not in stub.files:
+            return self.reply(404)
+        self.reply(200, content_type="application/octet-stream", length=len(stub.files[path]))
+
+    def files_delete(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        if stub.files.pop(path, None) is None:
+            return self.reply(404, error=("NOT_FOUND", f"{path} does not exist"))
+        self.reply(204)
+
+    def directories_put(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        stub.add_dir(path)
+        self.reply(204)
+
+    def directories_head(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        self.reply(200 if path in stub.dirs else 404)
+
+    def directories_get(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        if path not in stub.dirs:
+            return self.reply(404, error=("NOT_FOUND", f"{path} does not exist"))
+        start = int(query.get("page_token", 0))
+        page = stub.children(path)[start : start + min(int(query.get("page_size", 1000)), self.page_size)]
+        listing: dict = {"contents": page}
+        if start + len(page) < len(stub.children(path)):
+            listing["next_page_token"] = str(start + len(page))
+        self.reply(200, json.dumps(listing).encode(), content_type="application/json")
+
+    def directories_delete(self, stub: FilesApiStub, path: str, query: dict, body: bytes) -> None:
+        if path not in stub.dirs:
+            return self.reply(404, error=("NOT_FOUND", f"{path} does not exist"))
+        if stub.children(path):
+            return self.reply(400, error=("BAD_REQUEST", f"{path} is not empty"))
+        stub.dirs.remove(path)
+        self.reply(204)
+
+    def reply(
+        self,
+        status: int,
+        body: bytes = b"",
+        *,
+        content_type: str | None = None,
+        length: int | None = None,  # Content-Length of a HEAD reply, which has no body
+        error: tuple[str, str] | None = None,  # error_code, message: the SDK's error body
+    ) -> None:
+        if error and self.command != "HEAD":
+            body, content_type = json.dumps({"error_code": error[0], "message": error[1]}).encode(), "application/json"
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+            self.send_header("Last-Modified", email.utils.formatdate(usegmt=True))
+        if status != 204:
+            self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def files_api() -> Iterator[FilesApiStub]:
+    """The Files API stub, serving from a thread."""
+    stub = FilesApiStub()
+    thread = threading.Thread(target=stub.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield stub
+    finally:
+        stub.shutdown()
+        stub.server_close()
+        thread.join()
+
+
+# --- one landing root per test, on each backend ---------------------------------------------------
+
+
+@pytest.fixture(params=["s3", "abfs", "volumes"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Backend:
+    """A fresh landing root on one backend, with that backend's credentials in the environment."""
+    for name in FOREIGN_CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    prefix = f"landing-{uuid.uuid4().hex[:8]}"
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        s3 = s3_client(endpoint)
+
+        def s3_objects() -> dict[str, bytes]:
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"{prefix}/")
+            keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
+            return {key.removeprefix(f"{prefix}/"): s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in keys}
+
+        return Backend(
+            f"s3://{BUCKET}/{prefix}", f"s3://{BUCKET}/{prefix}", s3_objects,
+            lambda path, data: s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{path}", Body=data),
+        )  # fmt: skip
+    if request.param == "abfs":
+        connection_string = request.getfixturevalue("azurite")
+        monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection_string)
+        container = BlobServiceClient.from_connection_string(connection_string).get_container_client(CONTAINER)
+
+        def blob_objects() -> dict[str, bytes]:
+            names = [blob.name for blob in container.list_blobs(name_starts_with=f"{prefix}/")]
+            return {name.removeprefix(f"{prefix}/"): container.download_blob(name).readall() for name in names}
+
+        return Backend(
+            f"abfs://{CONTAINER}/{prefix}", f"abfss://{CONTAINER}@devstoreaccount1.dfs.core.windows.net/{prefix}",
+            blob_objects, lambda path, data: container.upload_blob(f"{prefix}/{path}", data, overwrite=True),
+        )  # fmt: skip
+    stub: FilesApiStub = request.getfixturevalue("files_api")
+    monkeypatch.setenv("DATABRICKS_HOST", stub.url)
+    monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN)
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-databrickscfg"))  # ignore a real ~/.databrickscfg
+    root = f"{VOLUME}/{prefix}"
+
+    def volume_objects() -> dict[str, bytes]:
+        with stub.lock:
+            return {path.removeprefix(f"{root}/"): data for path, data in stub.files.items() if path.startswith(f"{root}/")}
+
+    def volume_put(path: str, data: bytes) -> None:
+        with stub.lock:
+            stub.files[f"{root}/{path}"] = data
+            stub.add_dir(f"{root}/{path}".rsplit("/", 1)[0])
+
+    return Backend(root, root, volume_objects, volume_put)
+
+
+def land(backend: Backend, delivery: Path, **options) -> dict[str, LandedTable]:
+    return {table.table: table for table in land_delivery(delivery, backend.url, **options)}
+
+
+def layout(load_id: str, tables: list[str] = TABLES) -> set[str]:
+    """The files of one finished load of each of ``tables``."""
+    files = {"orders": "Orders.json", "products": "Products.csv", "customers": "Customer.xlsx"}
+    parts = ["data/part-00000.jsonl", "quarantine/part-00000.jsonl", "_manifest.json"]
+    return {f"sales/{table}/{load_id}/{part}" for table in tables for part in [f"source/{files[table]}", *parts]}
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return sorted(record.getMessage() for record in caplog.records if record.name == "ingestion.land" and record.levelno == logging.WARNING)
+
+
+# --- the same guarantees on every backend ---------------------------------------------------------
+
+
+def test_a_delivery_lands_as_on_the_local_disk(backend: Backend, delivery: Path, tmp_path: Path) -> None:
+    landed = land(backend, delivery, loaded_at=LOADED_AT)
+    local_root = tmp_path / "local"
+    land_delivery(delivery, local_root.as_uri(), loaded_at=LOADED_AT)
+    local = {path.relative_to(local_root).as_posix(): path.read_bytes() for path in local_root.rglob("*") if path.is_file()}
+    stored = backend.objects()
+
+    assert set(stored) == set(local) == layout(LOAD_ID)
+    for path, data in stored.items():
+        if path.endswith("/_manifest.json"):
+            ours, theirs = json.loads(data), json.loads(local[path])
+            assert {**ours, "location": "", "quarantine_location": ""} == {**theirs, "location": "", "quarantine_location": ""}
+        else:
+            assert data == local[path], path
+    for table in TABLES:
+        assert landed[table].status == "new"
+        assert landed[table].location == f"{backend.location}/sales/{table}/{LOAD_ID}/data"
+        assert landed[table].quarantine_location == f"{backend.location}/sales/{table}/{LOAD_ID}/quarantine"
+        assert json.loads(stored[f"sales/{table}/{LOAD_ID}/_manifest.json"]) == json.loads(json.dumps(asdict(landed[table])))
+    (row,) = [json.loads(line) for line in stored[f"sales/orders/{LOAD_ID}/data/part-00000.jsonl"].decode().splitlines()]
+    assert row == {
+        "row_id": "7", "order_id": "CA-2016-122581", "order_date": "21/8/2016", "ship_date": "25/8/2016",
+        "ship_mode": "Standard Class", "customer_id": "JK-15370", "product_id": "FUR-CH-10002961", "quantity": "3",
+        "price": "573.174", "discount": "0.3", "profit": "41.9136",
+        "_source_file": "Orders.json", "_source_position": 0, "_loaded_at": "2026-11-01T08:30:00.000000+00:00",
+    }  # fmt: skip
+    assert stored[f"sales/orders/{LOAD_ID}/source/Orders.json"] == (delivery / "Orders.json").read_bytes()
+
+
+def test_the_same_files_land_once_and_a_corrected_file_replaces_its_load(backend: Backend, delivery: Path) -> None:
+    first = land(backend, delivery, loaded_at=LOADED_AT)
+    stored = backend.objects()
+    again = land(backend, delivery)
+    for table in TABLES:
+        assert again[table].status == f"unchanged: already landed as load {first[table].load_id}"
+        assert again[table].location == first[table].location
+    assert backend.objects() == stored
+
+    write_orders(delivery, rows=[{**ORDER, "Profit": 1.5}])
+    corrected = land(backend, delivery)
+    assert corrected["orders"].status == f"replaces load {LOAD_ID} of delivery 'delivery' (content changed)"
+    assert corrected["products"].status == corrected["customers"].status == f"unchanged: already landed as load {LOAD_ID}"
+    assert set(backend.objects()) == layout(LOAD_ID) | layout(corrected["orders"].load_id, ["orders"])
+
+
+def test_unfinished_loads_are_never_chosen_and_the_next_run_removes_them(
+    backend: Backend, delivery: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    orders = (delivery / "Orders.json").read_bytes()
+    # A _tmp_ folder an older version left with its manifest, claiming this very file: chosen, it
+    # would make the run report "unchanged" and point bronze at it.
+    claim = LandedTable("orders", "Orders.json", "delivery", "20261031T000000000000Z", hashlib.sha256(orders).hexdigest(),
+                        1, 1, 0, 0, 0, (), "nowhere", "nowhere")  # fmt: skip
+    backend.put("sales/orders/_tmp_20261031T000000000000Z/_manifest.json", json.dumps(asdict(claim)).encode())
+    backend.put("sales/orders/_tmp_20261031T000000000000Z/data/part-00000.jsonl", b'{"row_id": "half a rec')
+    # A load folder whose files were copied into place but whose manifest never came.
+    backend.put("sales/orders/20261031T000000000001Z/source/Orders.json", orders)
+    backend.put("sales/orders/20261031T000000000001Z/data/part-00000.jsonl", b'{"row_id": "7"}\n')
+
+    with caplog.at_level(logging.WARNING, logger="ingestion.land"):
+        landed = land(backend, delivery, loaded_at=LOADED_AT)
+
+    assert landed["orders"].status == "new" and landed["orders"].load_id == LOAD_ID
+    assert set(backend.objects()) == layout(LOAD_ID)
+    assert warnings(caplog) == [
+        f"removing {backend.location}/sales/orders/{name}, left by an interrupted load"
+        for name in ("20261031T000000000001Z", "_tmp_20261031T000000000000Z")
+    ]
+
+
+def test_a_run_stopped_before_its_manifests_is_completed_by_the_next(
+    backend: Backend, delivery: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_whole = ingestion.land.write_whole
+    committed: list[str] = []
+
+    def stop_after_the_first_commit(fs, path: str, data: bytes) -> None:
+        if committed:
+            raise RuntimeError("stopped")
+        write_whole(fs, path, data)
+        committed.append(path)
+
+    monkeypatch.setattr(ingestion.land, "write_whole", stop_after_the_first_commit)
+    with pytest.raises(RuntimeError, match="stopped"):
+        land(backend, delivery, loaded_at=LOADED_AT)
+    # orders committed; products moved into place without its manifest; customers still staged
+    assert set(backend.objects()) == (
+        layout(LOAD_ID, ["orders"])
+        | layout(LOAD_ID, ["products"]) - {f"sales/products/{LOAD_ID}/_manifest.json"}
+        | {path.replace(LOAD_ID, f"_tmp_{LOAD_ID}") for path in layout(LOAD_ID, ["customers"]) if "_manifest" not in path}
+    )
+
+    monkeypatch.setattr(ingestion.land, "write_whole", write_whole)
+    with caplog.at_level(logging.WARNING, logger="ingestion.land"):
+        again = land(backend, delivery)
+    assert again["orders"].status == f"unchanged: already landed as load {LOAD_ID}"
+    assert again["products"].status == again["customers"].status == "new"
+    assert set(backend.objects()) == layout(LOAD_ID, ["orders"]) | layout(again["products"].load_id, ["products", "customers"])
+    assert warnings(caplog) == [
+        f"removing {backend.location}/sales/customers/_tmp_{LOAD_ID}, left by an interrupted load",
+        f"removing {backend.location}/sales/products/{LOAD_ID}, left by an interrupted load",
+    ]
+
+
+# --- the volume's HTTP boundary ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["volumes"], indirect=True)
+def test_volume_requests_carry_the_token_and_bronze_reads_volume_paths(
+    backend: Backend, delivery: Path, files_api: FilesApiStub
+) -> None:
+    seen = len(files_api.requests)
+    landed = land(backend, delivery, loaded_at=LOADED_AT)
+    requests = [request for request in files_api.requests[seen:] if request[1].startswith("/api/")]
+    assert requests and {authorization for _, _, authorization in requests} == {f"Bearer {TOKEN}"}
+    # The SDK asks for a presigned download URL first; the stub has none, so it reads through /fs/files.
+    endpoints = {"/api/2.0/fs/files", "/api/2.0/fs/directories", "/api/2.0/fs/create-download-url"}
+    assert {path.split("/Volumes/")[0] for _, path, _ in requests} <= endpoints
+    for table in landed.values():
+        assert table.location == f"{backend.url}/sales/{table.table}/{LOAD_ID}/data"
+        assert table.location.startswith("/Volumes/main/sales/landing/")
