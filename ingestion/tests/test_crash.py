@@ -19,6 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ingestion.settings import PROJECT_DIR
@@ -102,3 +103,20 @@ def test_a_killed_build_reruns_to_the_uninterrupted_figures(interrupted_then_rer
         shown = run([DBT, "--quiet", "show", "--select", model, "--limit", "-1", "--output", "json", *crash["dbt_args"]], crash["env"])
         rows = json.JSONDecoder().raw_decode(shown.stdout, shown.stdout.index("{"))[0]["show"]
         assert {tuple(row[key] for key in keys): Decimal(str(row["profit"])) for row in rows} == profit_by(orders, keys)
+
+
+def test_load_history_records_each_load_once_across_builds(interrupted_then_rerun_load: dict, crash: dict) -> None:
+    # the builds above ran load_history at least once; this incremental run finds nothing new to add
+    run([DBT, "build", "--select", "load_history", *crash["dbt_args"]], crash["env"])
+    query = "select source_table, rows_read, rows_loaded from {{ ref('load_history') }}"
+    shown = run([DBT, "--quiet", "show", "--inline", query, "--limit", "-1", "--output", "json", *crash["dbt_args"]], crash["env"])
+    rows = json.JSONDecoder().raw_decode(shown.stdout, shown.stdout.index("{"))[0]["show"]
+    delivery = crash["delivery"]
+    expected = {
+        "orders": len(raw_orders(delivery / "Orders.json")),
+        "products": len(pd.read_csv(delivery / "Products.csv", dtype=str)),
+        "customers": len(pd.read_excel(delivery / "Customer.xlsx", dtype=str)),
+    }
+    assert sorted((row["source_table"], row["rows_read"], row["rows_loaded"]) for row in rows) == sorted(
+        (table, count, count) for table, count in expected.items()
+    )
