@@ -122,25 +122,25 @@ def land_delivery(
     load_id = loaded_at.strftime("%Y%m%dT%H%M%S%fZ")
 
     files = find_delivery_files(source_dir, patterns)
-    plans: list[tuple[SourceTable, Path, str, LandedTable | None]] = []  # table, file, sha256, earlier load
+    plans: list[tuple[SourceTable, Path, str, list[LandedTable]]] = []  # table, file, sha256, its earlier loads
     for table in SOURCE_TABLES:
         path = files[table.name]
         log.info("table %-9s <- %s", table.name, path)
         sha256 = _sha256(path)
-        earlier = _earlier_loads(fs, root, table.name)
-        same = [load for load in earlier if load.sha256 == sha256]
-        plans.append((table, path, sha256, same[-1] if same else None))
+        plans.append((table, path, sha256, _earlier_loads(fs, root, table.name)))
 
     landed: list[LandedTable] = []
     staged: list[tuple[str, str, LandedTable]] = []  # tmp folder, final folder, manifest
     try:
-        for table, path, sha256, unchanged in plans:
-            if unchanged:
+        for table, path, sha256, earlier in plans:
+            same = [load for load in earlier if load.sha256 == sha256]
+            if same:
+                unchanged = same[-1]
                 landed.append(replace(unchanged, status=f"unchanged: already landed as load {unchanged.load_id}"))
                 continue
             checked = check_file(open_source_file(table, path))
             _enforce_quarantine_limit(checked, max_quarantine_share)
-            replaced = [load.load_id for load in _earlier_loads(fs, root, table.name) if load.delivery == delivery]
+            replaced = [load.load_id for load in earlier if load.delivery == delivery]
             final_dir = f"{root}/{SOURCE_SYSTEM}/{table.name}/{load_id}"
             result = LandedTable(
                 table=table.name,
