@@ -1,1 +1,1 @@
-"""Ingestion for the e-commerce sales source: sample data, landing, bronze tables."""
+"""Ingestion: land the delivered files of the declared source systems in the landing zone and register bronze over them."""

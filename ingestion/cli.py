@@ -1,4 +1,4 @@
-"""Command line: ``python -m ingestion generate|load``. Thin wrappers over the package's functions."""
+"""Command line: ``python -m ingestion load|selector``. Thin wrappers over the package's functions."""
 
 from __future__ import annotations
 
@@ -8,101 +8,133 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 
-from ingestion.bronze import RegistrationError, register_bronze_tables
-from ingestion.cluster import cluster_cli
-from ingestion.land import DEFAULT_MAX_QUARANTINE_SHARE, LandedTable, land_delivery
-from ingestion.readers import DeliveryError
-from ingestion.settings import landing_url
+from ingestion.declaration import DeclarationError, load_systems
+from ingestion.find import Delivery, DeliveryError, find_delivery, parse_patterns
+from ingestion.land import LandedTable, LandingLockedError, bronze_locations, lake_lock, land, landed_systems
+from ingestion.register import RegistrationError, profiles_dir, register_bronze_tables
+from ingestion.settings import PROJECT_DIR, landing_url
+
+FAILURES = (DeliveryError, DeclarationError, RegistrationError, LandingLockedError)
 
 
 @click.group()
 def main() -> None:
-    """Land e-commerce sales files and expose them as bronze tables."""
+    """Land delivered files of the declared source systems and expose them as bronze tables."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the three files to.")
-@click.option("--scale", type=float, default=1.0, show_default=True, help="1 = about 10k order lines; 100 = about 1M.")
-@click.option("--seed", type=int, default=42, show_default=True, help="Same seed and scale, same bytes.")
-@click.option("--customer-format", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
-def generate(out_dir: Path, scale: float, seed: int, customer_format: str) -> None:
-    """Write a sample delivery (Orders.json, Products.csv, Customer.xlsx) to OUT."""
-    from ingestion.generate import generate_sales_files
-
-    for table, path in generate_sales_files(out_dir, scale=scale, seed=seed, customer_format=customer_format).items():
-        click.echo(f"generated {table:<9} {path}")
+@click.option(
+    "--source", "source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True, help="Folder holding the delivered files."
+)
+@click.option("--system", default=None, help="Land only the tables of this declared source system (default: every system whose files are there).")
+@click.option(
+    "--pattern",
+    "patterns",
+    multiple=True,
+    metavar="TABLE=REGEX",
+    help="Override a table's file-name pattern (TABLE: system.table or table; case-insensitive, whole name). Repeatable.",
+)
+@click.option(
+    "--delivery",
+    default=None,
+    help="Name of the delivery (default: the folder's name); a changed file for the same delivery replaces the earlier load.",
+)
+@click.option("--target", default=None, help="dbt target to register the bronze tables on (default: $DBT_TARGET, else local).")
+@click.option("--no-register", is_flag=True, help="Land only; do not point the bronze tables at the new loads.")
+def load(source_dir: Path, system: str | None, patterns: tuple[str, ...], delivery: str | None, target: str | None, no_register: bool) -> None:
+    """Land the files of SOURCE and point the bronze tables at them."""
+    url = landing_url()
+    try:
+        if not no_register:
+            _check_target_reads(target, url)
+        found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery)
+        _print_files(found)
+        with lake_lock():
+            landed = land(found, url)
+            _print_summary(found, landed)
+            if not no_register:
+                register_bronze_tables(bronze_locations(url), target=target)
+    except FAILURES as exc:
+        _fail(exc)
 
 
 @main.command()
-@click.option("--source", "source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True, help="Folder holding the delivered files.")
-@click.option("--pattern", "patterns", multiple=True, metavar="TABLE=REGEX", help="Override a table's file-name pattern (case-insensitive, whole name). Repeatable.")
-@click.option("--delivery", default=None, help="Name of the delivery (default: the folder's name); a changed file for the same delivery replaces the earlier load.")
-@click.option("--max-quarantine-share", type=click.FloatRange(0, 1), default=DEFAULT_MAX_QUARANTINE_SHARE, show_default=True, envvar="SALES_MAX_QUARANTINE_SHARE", help="Refuse a file when more than this share of its records fail their checks.")
-@click.option("--target", default=None, help="dbt target to register the bronze tables on (default: the profile's).")
-def load(source_dir: Path, patterns: tuple[str, ...], delivery: str | None, max_quarantine_share: float, target: str | None) -> None:
-    """Land the files of SOURCE and point the bronze tables at them."""
+def selector() -> None:
+    """Print the dbt selection of the source systems that have a committed load (``@source:sales ...``)."""
     url = landing_url()
-    problem = _unreadable_landing(target or os.environ.get("DBT_TARGET") or "local", url)
-    if problem:
-        click.echo(f"error: {problem}", err=True)
-        sys.exit(1)
     try:
-        landed = land_delivery(
-            source_dir, url, patterns=_parse_patterns(patterns), delivery=delivery, max_quarantine_share=max_quarantine_share
-        )
-        locations = {}
-        for table in landed:
-            locations[table.table] = table.location
-            locations[f"{table.table}_quarantine"] = table.quarantine_location
-        register_bronze_tables(locations, target=target)
-    except (DeliveryError, RegistrationError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    _print_summary(source_dir, landed)
+        systems = landed_systems(url, load_systems())
+    except FAILURES as exc:
+        _fail(exc)
+    if not systems:
+        _fail(f"no source system has a committed load in {url}; land a delivery first (python -m ingestion load --source DIR)")
+    click.echo(" ".join(f"@source:{name}" for name in systems))
 
 
-def _unreadable_landing(target: str, url: str) -> str | None:
-    """Why the target's engine could not read the landing zone, checked before anything is landed."""
-    if target == "databricks" and url.startswith("file:"):
-        return (
-            f"the databricks target cannot read the local landing zone {url}; set SALES_LANDING_URL to a "
+def target_type(target: str | None) -> tuple[str, str | None]:
+    """The dbt target (``--target``, else $DBT_TARGET, else the profile's plain default, else local) and its adapter type.
+
+    The type is read from profiles.yml ($DBT_PROFILES_DIR, else the project's); None when there is
+    no profiles.yml to read. Raises DeliveryError when the profile has no such target.
+    """
+    path = profiles_dir() / "profiles.yml"
+    if not path.is_file():
+        return target or os.environ.get("DBT_TARGET") or "local", None
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    profile_name = project.get("profile")
+    profile = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(profile_name) or {}
+    default = str(profile.get("target") or "")
+    name = target or os.environ.get("DBT_TARGET") or (default if default and "{{" not in default else "local")
+    outputs = profile.get("outputs") or {}
+    if name not in outputs:
+        raise DeliveryError(f"target {name!r} is not an output of profile {profile_name!r} in {path}; outputs: {sorted(outputs)}")
+    return name, str((outputs[name] or {}).get("type") or "") or None
+
+
+def _check_target_reads(target: str | None, url: str) -> None:
+    """Refuse, before anything is landed, a landing zone the target's engine could not read."""
+    name, kind = target_type(target)
+    local = url.startswith("file:")
+    if kind == "databricks" and local:
+        raise DeliveryError(
+            f"target {name!r} (type databricks) cannot read the local landing zone {url}; set SALES_LANDING_URL to a "
             "Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/landing) or a cloud URL the workspace reads"
         )
-    if target == "local" and not url.startswith("file:"):
-        return (
-            f"the local target's embedded Spark cannot read {url} (no hadoop-aws / hadoop-azure jars here); "
-            "land locally (unset SALES_LANDING_URL) or use the databricks target"
+    if kind == "spark" and not local:
+        raise DeliveryError(
+            f"target {name!r} (type spark) cannot read {url}: the Spark here has no hadoop-aws / hadoop-azure jars; "
+            "land locally (unset SALES_LANDING_URL) or use a databricks target"
         )
-    return None
 
 
-def _print_summary(source_dir: Path, landed: list[LandedTable]) -> None:
-    click.echo(f"\nDelivery '{landed[0].delivery}' from {source_dir}:")
-    click.echo(f"  {'table':<10} {'file':<16} {'read':>8} {'loaded':>8} {'quarantined':>12} {'duplicates':>11}  load")
+def _fail(problem: object) -> None:
+    click.echo(f"error: {problem}", err=True)
+    sys.exit(1)
+
+
+def _print_files(found: Delivery) -> None:
+    click.echo(f"Delivery '{found.name}' from {found.folder}:")
+    width = max(len(t.table.qualified_name) for t in found.tables)
+    for table_files in found.tables:
+        click.echo(f"  {table_files.table.qualified_name:<{width}} <- {', '.join(file.name for file in table_files.files)}")
+    if found.ignored:
+        click.echo(f"  ignored (no declared table matches): {', '.join(found.ignored)}")
+
+
+def _print_summary(found: Delivery, landed: list[LandedTable]) -> None:
+    click.echo("")
+    click.echo(f"  {'system':<12} {'table':<16} {'files':>5} {'rows read':>11}  {'load':<22}  status")
     for table in landed:
-        click.echo(
-            f"  {table.table:<10} {table.source_file:<16} {table.rows_read:>8} {table.rows_loaded:>8} "
-            f"{table.rows_quarantined:>12} {table.rows_duplicate:>11}  {table.load_id} ({table.status})"
-        )
+        click.echo(f"  {table.system:<12} {table.table:<16} {len(table.files):>5} {table.rows_read:>11,}  {table.load_id:<22}  {table.status}")
     for table in landed:
-        if table.rows_quarantined or table.rows_duplicate:
-            click.echo(f"  {table.table}: quarantined records and their reasons are in bronze.{table.table}_quarantine")
-        if table.repeat_lines:
-            click.echo(f"  {table.table}: {table.repeat_lines} records share every business field with another under a distinct key; kept (repeat purchases)")
-        if table.extra_fields:
-            click.echo(f"  {table.table}: schema drift: {table.source_file} has columns outside the contract {list(table.extra_fields)}; kept in the archived original only")
-
-
-def _parse_patterns(values: tuple[str, ...]) -> dict[str, str]:
-    patterns = {}
-    for value in values:
-        table, sep, regex = value.partition("=")
-        if not sep or not regex:
-            raise click.BadParameter(f"'{value}' is not TABLE=REGEX", param_hint="--pattern")
-        patterns[table.strip()] = regex
-    return patterns
-
-
-main.add_command(cluster_cli)
+        if table.status != "new" and not table.status.startswith("replaces"):
+            continue
+        for file in table.files:
+            if file.extra_fields:
+                click.echo(
+                    f"  {table.qualified_name}: schema drift: {file.name} has columns outside the declaration "
+                    f"{list(file.extra_fields)}; landed without them (kept in the archived original)"
+                )

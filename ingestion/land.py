@@ -1,249 +1,542 @@
-"""Land one delivery of source files in the landing zone, one folder per table and load.
+"""Land one delivery in the landing zone: find its files, read them, write bronze parts, commit each load.
 
 Layout under the landing root (a URL: ``file://`` by default; ``s3://``, ``abfs://`` / ``az://`` and
 Unity Catalog volume paths ``/Volumes/...`` work alike, see ingestion/storage.py)::
 
-    sales/<table>/<load_id>/source/<file as delivered>        the original, byte for byte
-    sales/<table>/<load_id>/data/part-00000.jsonl             loaded records: what bronze.<table> reads
-    sales/<table>/<load_id>/quarantine/part-00000.jsonl       the other records, with the reason
-    sales/<table>/<load_id>/_manifest.json                    content hash, delivery, row counts
+    <system>/<table>/<load_id>/source/<file as delivered>     every delivered file of the load, byte for byte
+    <system>/<table>/<load_id>/data/part-00000.jsonl ...      bronze rows (ingestion/write.py): what bronze.<table> reads
+    <system>/<table>/<load_id>/_manifest.json                 the commit marker: files and their SHA-256, rows, parts
+    load_log/<system>__<table>__<load_id>.jsonl               one line per delivered file (per sheet) of the load: landing.loads
 
-``data/`` holds every loaded record as JSON lines of raw text with lineage columns (source file,
-position in it, load time): one format for every table, so no CSV quoting or Excel types to get
-wrong in Spark. The per-load ``_manifest.json`` files are the landing manifest: the same file
-(by SHA-256) is never landed twice, and a changed file for the same delivery replaces the earlier
-load, which stays archived. A load is written under ``_tmp_<load_id>`` and moved into place only
-when every file of the delivery has passed its checks; its ``_manifest.json`` is written last and is
-the commit marker. Locally the move is an atomic rename, but on object stores and volumes it is a
-copy and a delete, so a load folder without a manifest may be partial: it is never read, and the
-next run removes it, as it does ``_tmp_`` folders left by a killed run.
+A table's current load is its newest committed load. The files of one table in one delivery are
+one load. A table whose files have the same content (SHA-256) as its current load is not landed
+again; a changed file for a delivery that was landed before gives a new load that replaces it
+(the earlier one stays archived). Each load is written under ``_tmp_<load_id>`` and moved into
+place only when every file of the delivery has been read to its end; its ``_manifest.json`` is
+written last and is the commit marker, then its load-log file. Locally the move is an atomic
+rename, but on object stores and volumes it is a copy and a delete, so a load folder without a
+manifest may be partial: it is never read, and the next run removes it, as it does ``_tmp_``
+folders left by a killed run; a committed load whose load-log file is missing (a run killed
+between the two writes) gets it written by the next run.
+
+One run per lake at a time: a run holds ``$SALES_LAKE_DIR/ingestion.lock`` (``flock``) while it lands.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
-import re
-from collections.abc import Mapping
+import multiprocessing
+import os
+import pickle
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from queue import Empty
 
 import fsspec
 
-from ingestion.contract import SOURCE_TABLES, SourceTable
-from ingestion.readers import DeliveryError, RawRecord, open_source_file
+from ingestion.declaration import System, load_systems
+from ingestion.find import Delivery, DeliveryError, TableFiles, check_landing_url, find_delivery
+from ingestion.read import read_file
+from ingestion.settings import lake_dir
 from ingestion.storage import landing_filesystem, move_folder, write_whole
-from ingestion.validate import CheckedFile, check_file
+from ingestion.write import DEFAULT_PART_BYTES, BronzeWriter
 
 log = logging.getLogger(__name__)
 
-SOURCE_SYSTEM = "sales"
-DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 TMP_PREFIX = "_tmp_"
 MANIFEST = "_manifest.json"
-# Names that end up in paths and SQL string literals: a conservative alphabet, no quotes,
-# semicolons, backslashes or path separators (a file name) / parent references (a URL).
-SAFE_FILE_NAME = re.compile(r"[\w][\w .()+-]*", flags=re.UNICODE)
-SAFE_URL = re.compile(r"[A-Za-z0-9_:/.=+@%~-]+")
+LOAD_LOG = "load_log"
+LOCK_FILE = "ingestion.lock"
+PARALLEL_FROM = 16 << 20  # a second landing process pays when the other tables than the largest cost this much (bytes)
+
+
+class LandingLockedError(Exception):
+    """Another run holds the lake's ingestion lock."""
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    name: str  # as delivered
+    sha256: str
+    bytes: int
+    rows_read: int  # records read from it, each one a bronze row
+    extra_fields: tuple[str, ...] = ()  # columns outside the declaration: schema drift, landed without them
+    sheets: tuple[tuple[str, int], ...] = ()  # (``Book.xlsx[Sheet]``, rows) for a workbook read with ``sheets: all``
 
 
 @dataclass(frozen=True)
 class LandedTable:
-    """What one run did for one table; the fields of ``_manifest.json`` plus where bronze reads."""
+    """One table's load: the fields of its ``_manifest.json``, and what this run did (``status``)."""
 
+    system: str
     table: str
-    source_file: str
     delivery: str
     load_id: str
-    sha256: str
+    loaded_at: str  # ISO UTC with microseconds; every bronze row's _loaded_at
+    files: tuple[LandedFile, ...]
     rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    rows_duplicate: int
-    repeat_lines: int
-    extra_fields: tuple[str, ...]
+    parts: int
     location: str  # URL of the data folder bronze.<table> reads
-    quarantine_location: str  # URL of the quarantine folder bronze.<table>_quarantine reads
-    status: str = "new"  # new / unchanged / replaces <load_id>
+    status: str = "new"  # new / unchanged: already landed as load X / replaces load X of delivery 'd' (content changed)
 
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.system}.{self.table}"
 
-def find_delivery_files(source_dir: Path, patterns: Mapping[str, str] | None = None) -> dict[str, Path]:
-    """Pick, for each source table, the one file of ``source_dir`` whose name matches its pattern."""
-    patterns = dict(patterns or {})
-    unknown = sorted(set(patterns) - {table.name for table in SOURCE_TABLES})
-    if unknown:
-        raise DeliveryError(f"--pattern names unknown tables {unknown}; the tables are {[t.name for t in SOURCE_TABLES]}")
-    if not source_dir.is_dir():
-        raise DeliveryError(f"{source_dir}: no such folder")
-    names = sorted(path.name for path in source_dir.iterdir() if path.is_file())
-    chosen: dict[str, Path] = {}
-    for table in SOURCE_TABLES:
-        pattern = patterns.get(table.name, table.default_pattern)
-        matches = [name for name in names if table.matches(name, pattern)]
-        if len(matches) != 1:
-            problem = "no file matches" if not matches else f"several files match ({matches})"
-            raise DeliveryError(
-                f"{source_dir}: {problem} the pattern /{pattern}/ (case-insensitive) of table '{table.name}'; "
-                f"files present: {names}. Rename the file or pass --pattern {table.name}=REGEX."
-            )
-        if not SAFE_FILE_NAME.fullmatch(matches[0]):
-            raise DeliveryError(
-                f"{source_dir}: refusing file name {matches[0]!r} for table '{table.name}': only letters, digits, "
-                "spaces and ._()+- are allowed in a delivered file name. Rename the file."
-            )
-        chosen[table.name] = source_dir / matches[0]
-    return chosen
+    def manifest(self) -> dict:
+        fields = asdict(self)
+        del fields["status"]
+        return fields
+
+    def load_log_lines(self) -> list[dict]:
+        """One landing.loads row per delivered file, or per sheet of a workbook read with ``sheets: all``."""
+        lines = []
+        for file in self.files:
+            for source_file, rows in file.sheets or ((file.name, file.rows_read),):
+                lines.append({
+                    "source_system": self.system, "source_table": self.table, "load_id": self.load_id, "delivery": self.delivery,
+                    "source_file": source_file, "file_sha256": file.sha256, "rows_read": rows, "loaded_at": self.loaded_at,
+                })  # fmt: skip
+        return lines
 
 
 def land_delivery(
     source_dir: Path,
     landing_url: str,
     *,
+    systems: Mapping[str, System] | None = None,
+    system: str | None = None,
     patterns: Mapping[str, str] | None = None,
     delivery: str | None = None,
-    max_quarantine_share: float = DEFAULT_MAX_QUARANTINE_SHARE,
     loaded_at: dt.datetime | None = None,
+    part_bytes: int = DEFAULT_PART_BYTES,
+    progress: bool | None = None,
+    workers: int | None = None,
 ) -> list[LandedTable]:
-    """Check and land every file of a delivery; if any file is refused, nothing is landed.
+    """Find the files of ``source_dir`` (see ingestion.find.find_delivery) and land them (see ``land``)."""
+    found = find_delivery(source_dir, systems=systems, system=system, patterns=patterns, name=delivery)
+    return land(found, landing_url, systems=systems, loaded_at=loaded_at, part_bytes=part_bytes, progress=progress, workers=workers)
 
-    ``delivery`` names the delivery (default: the folder's name): landing a different file for a
-    delivery that was landed before replaces it. Raises DeliveryError, with a message for a person.
+
+def land(
+    delivery: Delivery,
+    landing_url: str,
+    *,
+    systems: Mapping[str, System] | None = None,
+    loaded_at: dt.datetime | None = None,
+    part_bytes: int = DEFAULT_PART_BYTES,
+    progress: bool | None = None,
+    workers: int | None = None,
+) -> list[LandedTable]:
+    """Land every table of ``delivery``; if any file is refused, nothing of it is committed.
+
+    Raises DeliveryError, with a message for a person. ``progress``: show a progress bar per table
+    (default: when stderr is a terminal); one summary line per file is logged either way.
+    ``workers``: tables are read in this many processes at once (default: one per core, at most
+    two, which keeps the peak memory of a run within twice that of one reader; one when the
+    tables besides the largest are too small for a second process to pay).
     """
-    delivery = delivery or source_dir.name
-    if not SAFE_FILE_NAME.fullmatch(delivery):
-        raise DeliveryError(f"refusing delivery name {delivery!r}: only letters, digits, spaces and ._()+- are allowed")
-    if not SAFE_URL.fullmatch(landing_url) or "/../" in landing_url + "/":
-        raise DeliveryError(f"refusing landing URL {landing_url!r}: only letters, digits and _:/.=+@%~- are allowed, no '..'")
-    fs, root = landing_filesystem(landing_url)
-    _remove_unfinished_loads(fs, root)
-    loaded_at = (loaded_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    check_landing_url(landing_url)
+    systems = load_systems() if systems is None else systems
+    if LOAD_LOG in systems:
+        raise DeliveryError(f"a source system may not be named '{LOAD_LOG}': the landing zone keeps its load log under that name")
+    loaded_at = (loaded_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     load_id = loaded_at.strftime("%Y%m%dT%H%M%S%fZ")
-
-    files = find_delivery_files(source_dir, patterns)
-    plans: list[tuple[SourceTable, Path, str, list[LandedTable]]] = []  # table, file, sha256, its earlier loads
-    for table in SOURCE_TABLES:
-        path = files[table.name]
-        log.info("table %-9s <- %s", table.name, path)
-        sha256 = _sha256(path)
-        plans.append((table, path, sha256, _earlier_loads(fs, root, table.name)))
-
-    landed: list[LandedTable] = []
-    staged: list[tuple[str, str, LandedTable]] = []  # tmp folder, final folder, manifest
-    try:
-        for table, path, sha256, earlier in plans:
-            same = [load for load in earlier if load.sha256 == sha256]
-            if same:
-                unchanged = same[-1]
-                landed.append(replace(unchanged, status=f"unchanged: already landed as load {unchanged.load_id}"))
-                continue
-            checked = check_file(open_source_file(table, path))
-            _enforce_quarantine_limit(checked, max_quarantine_share)
-            replaced = [load.load_id for load in earlier if load.delivery == delivery]
-            final_dir = f"{root}/{SOURCE_SYSTEM}/{table.name}/{load_id}"
-            result = LandedTable(
-                table=table.name,
-                source_file=path.name,
-                delivery=delivery,
-                load_id=load_id,
-                sha256=sha256,
-                rows_read=checked.rows_read,
-                rows_loaded=len(checked.loaded),
-                rows_quarantined=len(checked.rejected),
-                rows_duplicate=len(checked.duplicates),
-                repeat_lines=checked.repeat_lines,
-                extra_fields=tuple(checked.source.extra_fields),
-                location=fs.unstrip_protocol(f"{final_dir}/data"),
-                quarantine_location=fs.unstrip_protocol(f"{final_dir}/quarantine"),
-                status=f"replaces load {replaced[-1]} of delivery '{delivery}' (content changed)" if replaced else "new",
-            )
-            tmp_dir = f"{root}/{SOURCE_SYSTEM}/{table.name}/{TMP_PREFIX}{load_id}"
-            staged.append((tmp_dir, final_dir, result))
-            _write_load(fs, tmp_dir, checked, loaded_at)
-            landed.append(result)
-    except BaseException:
-        for tmp_dir, _, _ in staged:
-            if fs.exists(tmp_dir):
-                fs.rm(tmp_dir, recursive=True)
-        raise
-    for tmp_dir, final_dir, result in staged:
-        move_folder(fs, tmp_dir, final_dir)
-        # The manifest is the commit marker: written last, once the load's files are all in place.
-        write_whole(fs, f"{final_dir}/{MANIFEST}", json.dumps(asdict(result), indent=2).encode("utf-8"))
-    return landed
-
-
-def _enforce_quarantine_limit(checked: CheckedFile, max_share: float) -> None:
-    rejected = len(checked.rejected)
-    if checked.rows_read and rejected / checked.rows_read > max_share:
-        reasons = "; ".join(f"{checked.source.position_kind} {record.position}: {reason}" for record, reason in checked.rejected[:3])
-        raise DeliveryError(
-            f"{checked.source.path.name}: {rejected} of {checked.rows_read} records "
-            f"({rejected / checked.rows_read:.1%}) fail their checks, above the limit of {max_share:.0%}; "
-            f"nothing of the delivery was landed. First reasons: {reasons}. "
-            "Fix the file, or raise the limit with --max-quarantine-share."
-        )
-
-
-def _write_load(fs: fsspec.AbstractFileSystem, load_dir: str, checked: CheckedFile, loaded_at: dt.datetime) -> None:
-    """Everything of a load but its manifest."""
-    source = checked.source
     loaded_at_text = loaded_at.isoformat(timespec="microseconds")
+    show_progress = sys.stderr.isatty() if progress is None else progress
+
+    with lake_lock():
+        fs, root = landing_filesystem(landing_url)
+        _remove_unfinished_loads(fs, root, systems)
+        committed = _committed_loads(fs, root, systems)
+        _complete_load_log(fs, root, committed)
+
+        landed: dict[str, LandedTable] = {}
+        stages: list[_Stage] = []
+        for table_files in delivery.tables:
+            table = table_files.table
+            hashes = tuple((_sha256(file.path), file.path.stat().st_size) for file in table_files.files)
+            earlier = committed.get(table.qualified_name, [])
+            if earlier and sorted(sha for sha, _ in hashes) == sorted(file.sha256 for file in earlier[-1].files):
+                landed[table.qualified_name] = replace(earlier[-1], status=f"unchanged: already landed as load {earlier[-1].load_id}")
+                continue
+            replaced = [load.load_id for load in earlier if load.delivery == delivery.name]
+            status = f"replaces load {replaced[-1]} of delivery '{delivery.name}' (content changed)" if replaced else "new"
+            load_dir = f"{root}/{table.system}/{table.name}/{load_id}"
+            stages.append(_Stage(table_files, hashes, load_dir, loaded_at_text, part_bytes, status))
+
+        try:
+            results = _stage_loads(fs, landing_url, stages, show_progress, workers)
+        except BaseException:
+            for stage in stages:
+                with contextlib.suppress(FileNotFoundError):
+                    if fs.exists(stage.tmp_dir):
+                        fs.rm(stage.tmp_dir, recursive=True)
+            raise
+        for stage, (files, parts) in zip(stages, results, strict=True):
+            table = stage.table_files.table
+            landed[table.qualified_name] = LandedTable(
+                system=table.system,
+                table=table.name,
+                delivery=delivery.name,
+                load_id=load_id,
+                loaded_at=loaded_at_text,
+                files=files,
+                rows_read=sum(file.rows_read for file in files),
+                parts=parts,
+                location=fs.unstrip_protocol(f"{stage.load_dir}/data"),
+                status=stage.status,
+            )
+        for stage in stages:
+            result = landed[stage.table_files.table.qualified_name]
+            move_folder(fs, stage.tmp_dir, stage.load_dir)
+            # The manifest is the commit marker: written last, once the load's files are all in place.
+            write_whole(fs, f"{stage.load_dir}/{MANIFEST}", json.dumps(result.manifest(), indent=2).encode("utf-8"))
+            _write_load_log(fs, root, result)
+    return [landed[table_files.table.qualified_name] for table_files in delivery.tables]
+
+
+def bronze_locations(landing_url: str, systems: Mapping[str, System] | None = None) -> dict[str, str]:
+    """Where bronze reads: ``{"<system>.<table>": data folder of its current load, ..., "landing.loads": load log}``.
+
+    Every declared table with a committed load is named, whatever delivery it came with; none when
+    nothing was ever landed.
+    """
+    systems = load_systems() if systems is None else systems
+    fs, root = landing_filesystem(landing_url)
+    current = {name: loads[-1].location for name, loads in _committed_loads(fs, root, systems).items()}
+    return {**current, "landing.loads": fs.unstrip_protocol(f"{root}/{LOAD_LOG}")} if current else {}
+
+
+def landed_systems(landing_url: str, systems: Mapping[str, System] | None = None) -> list[str]:
+    """The declared source systems that have at least one committed load, in declaration order."""
+    systems = load_systems() if systems is None else systems
+    fs, root = landing_filesystem(landing_url)
+    committed = _committed_loads(fs, root, systems)
+    return [name for name, system in systems.items() if any(table.qualified_name in committed for table in system.tables)]
+
+
+@contextlib.contextmanager
+def lake_lock(lake: Path | None = None) -> Iterator[Path]:
+    """Hold ``<lake>/ingestion.lock`` (default: $SALES_LAKE_DIR) for one run; raise LandingLockedError at once if another run does.
+
+    Reentrant within a process: a run that holds the lock (the CLI, around landing and registration)
+    can call functions that take it again.
+    """
+    path = (lake or lake_dir()) / LOCK_FILE
+    if path in _HELD:
+        _HELD[path] += 1
+        try:
+            yield path
+        finally:
+            _HELD[path] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until the run ends
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise LandingLockedError(
+                f"another ingestion run holds the lock {path} (pid {holder}); one run per lake at a time: wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        _HELD[path] = 1
+        try:
+            yield path
+        finally:
+            del _HELD[path]
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+_HELD: dict[Path, int] = {}  # locks this process holds, with their depth
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One table's load to write under its temporary folder: what a landing worker gets."""
+
+    table_files: TableFiles
+    hashes: tuple[tuple[str, int], ...]  # (sha256, bytes) per file
+    load_dir: str  # where the load is committed
+    loaded_at: str
+    part_bytes: int
+    status: str
+
+    @property
+    def tmp_dir(self) -> str:
+        head, load_id = self.load_dir.rsplit("/", 1)
+        return f"{head}/{TMP_PREFIX}{load_id}"
+
+    @property
+    def cost(self) -> int:
+        """Rough reading time, to start the longest first: a workbook's bytes cost about ten times a text file's."""
+        return sum(size * (10 if file.spec.format == "excel" else 1) for file, (_, size) in zip(self.table_files.files, self.hashes, strict=True))
+
+
+Staged = tuple[tuple[LandedFile, ...], int]  # the load's files, its number of parts
+
+
+def _stage_loads(fs: fsspec.AbstractFileSystem, landing_url: str, stages: list[_Stage], show_progress: bool, workers: int | None) -> list[Staged]:
+    """Write every stage's temporary folder, in worker processes when there are several; results in stage order."""
+    if workers is None:
+        costs = sorted(stage.cost for stage in stages)
+        workers = min(2, os.cpu_count() or 1) if sum(costs[:-1]) >= PARALLEL_FROM else 1
+    workers = min(len(stages), workers)
+    bars = _ProgressBars(stages) if show_progress else None
+    try:
+        if workers <= 1:
+            send = bars.handle if bars else None
+            return [_write_load(fs, stage, _Reporter(index, send, log_to=send)) for index, stage in enumerate(stages)]
+        return _stage_in_processes(landing_url, stages, workers, bars)
+    finally:
+        if bars:
+            bars.close()
+
+
+def _stage_in_processes(landing_url: str, stages: list[_Stage], workers: int, bars: _ProgressBars | None) -> list[Staged]:
+    """One process per stage, ``workers`` at a time, the costliest first; any failure stops them all and is raised."""
+    context = multiprocessing.get_context("spawn")  # not fork: fsspec's and the SDKs' threads do not survive it
+    queue = context.Queue()
+    waiting = sorted(range(len(stages)), key=lambda index: -stages[index].cost)
+    running: dict[int, multiprocessing.process.BaseProcess] = {}
+    results: dict[int, Staged] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                index = waiting.pop(0)
+                process = context.Process(
+                    target=_worker, args=(queue, os.getpid(), landing_url, stages[index], index), name=f"landing {index}", daemon=True
+                )
+                process.start()
+                running[index] = process
+            try:
+                index, kind, value = queue.get(timeout=0.2)
+            except Empty:
+                for index, process in running.items():
+                    if not process.is_alive():  # and nothing more from it in the queue: it died without a word
+                        table = stages[index].table_files.table.qualified_name
+                        raise RuntimeError(f"the landing process of {table} stopped (exit code {process.exitcode}) before it finished") from None
+                continue
+            if kind == "done":
+                results[index] = value
+                running.pop(index).join()
+            elif kind == "error":
+                raise value
+            else:
+                _handle(bars, index, kind, value)
+    finally:
+        for process in running.values():
+            process.terminate()
+        for process in running.values():
+            process.join()
+        queue.close()
+    return [results[index] for index in range(len(stages))]
+
+
+def _handle(bars: _ProgressBars | None, index: int, kind: str, value: object) -> None:
+    """A message from a worker: progress for the bars, or a summary line (printed above the bars when they are shown)."""
+    if bars is not None:
+        bars.handle(index, kind, value)
+    elif kind == "log":
+        log.info("%s", value)
+
+
+def _worker(queue, parent: int, landing_url: str, stage: _Stage, index: int) -> None:
+    """A landing worker process: writes one stage and reports to the parent through ``queue``."""
+
+    def send(index: int, kind: str, value: object) -> None:
+        if os.getppid() != parent:  # the run was killed: stop writing into a folder the next run clears
+            os._exit(1)
+        queue.put((index, kind, value))
+
+    try:
+        fs, _ = landing_filesystem(landing_url)
+        result = _write_load(fs, stage, _Reporter(index, send, log_to=send))
+    except BaseException as exc:  # the parent decides; it stops the other workers
+        if not isinstance(exc, DeliveryError):
+            traceback.print_exc()
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        queue.put((index, "error", exc))
+        return
+    queue.put((index, "done", result))
+
+
+class _Reporter:
+    """A worker's side of the progress bars: tells which file it reads and how far, at most a few times a second."""
+
+    def __init__(self, index: int, send: Callable[[int, str, object], None] | None, log_to: Callable[[int, str, object], None] | None = None) -> None:
+        self.index, self.send, self.log_to = index, send, log_to
+        self.unsent, self.sent_at = 0, time.monotonic()
+
+    def file(self, name: str) -> Callable[[int], None] | None:
+        if self.send is None:
+            return None
+        self.send(self.index, "file", name)
+        return self.advance
+
+    def advance(self, count: int) -> None:
+        self.unsent += count
+        if time.monotonic() - self.sent_at > 0.2:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.send is not None and self.unsent:
+            self.send(self.index, "bytes", self.unsent)
+        self.unsent, self.sent_at = 0, time.monotonic()
+
+    def summary(self, line: str) -> None:
+        if self.log_to is not None:
+            self.log_to(self.index, "log", line)
+        else:
+            log.info("%s", line)
+
+
+class _ProgressBars:
+    """One tqdm bar per table, over the bytes of its files, from when its first file is opened."""
+
+    def __init__(self, stages: list[_Stage]) -> None:
+        self.stages = stages
+        self.bars: dict[int, object] = {}
+
+    def handle(self, index: int, kind: str, value: object) -> None:
+        from tqdm import tqdm
+
+        if kind == "log":
+            tqdm.write(str(value), file=sys.stderr)
+            return
+        if index not in self.bars:
+            stage = self.stages[index]
+            total = sum(size for _, size in stage.hashes)
+            self.bars[index] = tqdm(total=total, desc=stage.table_files.table.qualified_name, position=len(self.bars), unit="B",
+                                    unit_scale=True, unit_divisor=1024, leave=True, file=sys.stderr)  # fmt: skip
+        bar = self.bars[index]
+        if kind == "file":
+            bar.set_description(f"{self.stages[index].table_files.table.qualified_name} <- {value}")
+        else:
+            bar.update(value)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _write_load(fs: fsspec.AbstractFileSystem, stage: _Stage, reporter: _Reporter) -> Staged:
+    """Everything of a load but its manifest, in its temporary folder: the delivered files and the bronze parts."""
+    table, load_dir = stage.table_files.table, stage.tmp_dir
     fs.makedirs(f"{load_dir}/source", exist_ok=True)
-    fs.put_file(str(source.path), f"{load_dir}/source/{source.path.name}")
-
-    def lineage(record: RawRecord) -> dict:
-        return {"_source_file": source.path.name, "_source_position": record.position, "_loaded_at": loaded_at_text}
-
-    loaded_rows = (
-        {**{f.column: record.values.get(f.source_name) for f in source.table.fields}, **lineage(record)}
-        for record in checked.loaded
-    )
-    quarantined_rows = (
-        {**lineage(record), "raw_record": record.raw, "reason": reason}
-        for record, reason in sorted([*checked.rejected, *checked.duplicates], key=lambda item: item[0].position)
-    )
-    _write_json_lines(fs, f"{load_dir}/data/part-00000.jsonl", loaded_rows)
-    _write_json_lines(fs, f"{load_dir}/quarantine/part-00000.jsonl", quarantined_rows)
-
-
-def _write_json_lines(fs: fsspec.AbstractFileSystem, path: str, rows) -> None:
-    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(path, "w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    for file in stage.table_files.files:
+        fs.put_file(str(file.path), f"{load_dir}/source/{file.name}")
+    writer = BronzeWriter(fs, f"{load_dir}/data", table.columns, stage.loaded_at, part_bytes=stage.part_bytes)
+    files = []
+    try:
+        for file, (sha256, size) in zip(stage.table_files.files, stage.hashes, strict=True):
+            started, sheets, extra = time.monotonic(), [], {}
+            for stream in read_file(table, file, progress=reporter.file(file.name)):
+                sheets.append((stream.name, writer.write(stream)))
+                extra.update(dict.fromkeys(stream.extra_fields))
+            reporter.flush()
+            rows = sum(count for _, count in sheets)
+            reporter.summary(f"{table.qualified_name} <- {file.name}: {rows} rows, {size / 1e6:.1f} MB in {time.monotonic() - started:.1f} s")
+            named_sheets = tuple(sheets) if sheets and sheets[0][0] != file.name else ()
+            files.append(LandedFile(file.name, sha256, size, rows, tuple(extra), named_sheets))
+        parts = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return tuple(files), len(parts)
 
 
-def _earlier_loads(fs: fsspec.AbstractFileSystem, root: str, table: str) -> list[LandedTable]:
-    """The finished loads of a table, oldest first, read from their manifests."""
-    table_dir = f"{root}/{SOURCE_SYSTEM}/{table}"
-    if not fs.exists(table_dir):
-        return []
-    loads = []
-    for manifest in sorted(fs.glob(f"{table_dir}/*/{MANIFEST}")):
-        if f"/{TMP_PREFIX}" in manifest:
+def _write_load_log(fs: fsspec.AbstractFileSystem, root: str, load: LandedTable) -> None:
+    lines = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in load.load_log_lines())
+    fs.makedirs(f"{root}/{LOAD_LOG}", exist_ok=True)
+    write_whole(fs, _load_log_path(root, load), lines.encode("utf-8"))
+
+
+def _load_log_path(root: str, load: LandedTable) -> str:
+    return f"{root}/{LOAD_LOG}/{load.system}__{load.table}__{load.load_id}.jsonl"
+
+
+def _complete_load_log(fs: fsspec.AbstractFileSystem, root: str, committed: Mapping[str, list[LandedTable]]) -> None:
+    """Write the load-log file of committed loads that lack it (a run stopped between the manifest and the log)."""
+    present = set(fs.glob(f"{root}/{LOAD_LOG}/*.jsonl")) if fs.exists(f"{root}/{LOAD_LOG}") else set()
+    present = {fs._strip_protocol(path) for path in present}
+    for loads in committed.values():
+        for load in loads:
+            path = _load_log_path(root, load)
+            if fs._strip_protocol(path) not in present:
+                log.warning("writing the missing load-log file %s of committed load %s", fs.unstrip_protocol(path), load.load_id)
+                _write_load_log(fs, root, load)
+
+
+def _committed_loads(fs: fsspec.AbstractFileSystem, root: str, systems: Mapping[str, System]) -> dict[str, list[LandedTable]]:
+    """The committed loads of every declared table that has one, oldest first, read from their manifests."""
+    loads: dict[str, list[LandedTable]] = {}
+    for system in systems.values():
+        if not fs.exists(f"{root}/{system.name}"):
             continue
-        with fs.open(manifest, "r", encoding="utf-8") as handle:
-            fields = json.load(handle)
-        loads.append(LandedTable(**{**fields, "extra_fields": tuple(fields["extra_fields"])}))
+        declared = {table.name for table in system.tables}
+        for manifest in sorted(fs.glob(f"{root}/{system.name}/*/*/{MANIFEST}")):
+            table, load_dir = manifest.rsplit("/", 3)[1:3]
+            if load_dir.startswith(TMP_PREFIX) or table not in declared:
+                continue
+            with fs.open(manifest, "rb") as handle:
+                load = _from_manifest(json.loads(handle.read()))
+            if load is None:
+                log.debug("%s: a manifest of an older landing format; not a load of this one", manifest)
+                continue
+            loads.setdefault(f"{system.name}.{table}", []).append(load)
+    for table_loads in loads.values():
+        table_loads.sort(key=lambda load: load.load_id)
     return loads
 
 
-def _remove_unfinished_loads(fs: fsspec.AbstractFileSystem, root: str) -> None:
+def _from_manifest(fields: dict) -> LandedTable | None:
+    if not {"system", "files", "parts", "loaded_at"} <= set(fields):
+        return None  # landed before source systems were declared: its data folder lacks the rows that failed checks
+    files = tuple(
+        LandedFile(**{**file, "extra_fields": tuple(file["extra_fields"]), "sheets": tuple(tuple(sheet) for sheet in file.get("sheets", ()))})
+        for file in fields["files"]
+    )
+    return LandedTable(**{**fields, "files": files, "status": ""})
+
+
+def _remove_unfinished_loads(fs: fsspec.AbstractFileSystem, root: str, systems: Mapping[str, System]) -> None:
     """Load folders without a manifest, and ``_tmp_`` folders, were never visible; clear them."""
-    finished = {manifest.rsplit("/", 1)[0] for manifest in fs.glob(f"{root}/{SOURCE_SYSTEM}/*/*/{MANIFEST}")}
-    for load_dir, info in fs.glob(f"{root}/{SOURCE_SYSTEM}/*/*", detail=True).items():
-        unfinished = load_dir.rsplit("/", 1)[1].startswith(TMP_PREFIX) or load_dir not in finished
-        if info["type"] == "directory" and unfinished:
-            log.warning("removing %s, left by an interrupted load", fs.unstrip_protocol(load_dir))
-            fs.rm(load_dir, recursive=True)
+    for system in systems:
+        if not fs.exists(f"{root}/{system}"):
+            continue
+        finished = {manifest.rsplit("/", 1)[0] for manifest in fs.glob(f"{root}/{system}/*/*/{MANIFEST}")}
+        for load_dir, info in sorted(fs.glob(f"{root}/{system}/*/*", detail=True).items()):
+            unfinished = load_dir.rsplit("/", 1)[1].startswith(TMP_PREFIX) or load_dir not in finished
+            if info["type"] == "directory" and unfinished:
+                log.warning("removing %s, left by an interrupted load", fs.unstrip_protocol(load_dir))
+                fs.rm(load_dir, recursive=True)
 
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+        while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-

@@ -1,26 +1,42 @@
-{#- Point each bronze table of the landed source at its newest load. Called by ingestion:
-        dbt run-operation register_bronze_tables --args '{"locations": {"orders": "file:///..."}}'
-    The columns and their types come from the source's YAML, so the table definition and its
-    documentation cannot drift apart. -#}
+{#- Point bronze tables at landed data folders. Called by ingestion after it lands, with every
+    table that has a committed load (its newest load) and the load log:
+        dbt run-operation register_bronze_tables --args '{"locations": {"sales.orders": "file:///...", "landing.loads": "file:///.../load_log"}}'
+    Keys are "<source>.<table>" of any declared source. The columns and their types come from
+    the source's YAML node, so the table definition and its documentation cannot drift apart.
+    Every key and location is checked before the first statement runs. -#}
 {% macro register_bronze_tables(locations) %}
-    {%- set source_tables = [] -%}
-    {%- for node in graph.sources.values() if node.source_name == var('bronze_source') -%}
-        {%- do source_tables.append(node) -%}
+    {%- if locations is not mapping -%}
+        {{ exceptions.raise_compiler_error("register_bronze_tables: locations must be a mapping of '<source>.<table>' to a data folder URL, got " ~ locations) }}
+    {%- endif -%}
+    {%- set declared = {} -%}
+    {%- for node in graph.sources.values() -%}
+        {%- do declared.update({node.source_name ~ '.' ~ node.name: node}) -%}
     {%- endfor -%}
-    {%- set known_names = source_tables | map(attribute='name') | list -%}
-    {%- for table_name in locations if table_name not in known_names -%}
-        {{ exceptions.raise_compiler_error("register_bronze_tables: '" ~ table_name ~ "' is not a table of source '" ~ var('bronze_source') ~ "' (" ~ known_names | join(', ') ~ ")") }}
-    {%- endfor -%}
-    {%- for node in source_tables if node.name in locations -%}
-        {%- set location = locations[node.name] -%}
-        {%- if not modules.re.fullmatch('[A-Za-z0-9_:/.=+@%~-]+', location) or '/../' in location ~ '/' -%}
-            {{ exceptions.raise_compiler_error("register_bronze_tables: refusing location " ~ location ~ " for " ~ node.name ~ ": only letters, digits and _:/.=+@%~- are allowed in a landing path, no '..'") }}
+    {%- for key in locations | sort -%}
+        {%- if key not in declared -%}
+            {%- set source_name = (key ~ '').split('.')[0] -%}
+            {%- set tables = [] -%}
+            {%- for name in declared | sort if name.startswith(source_name ~ '.') -%}
+                {%- do tables.append(name) -%}
+            {%- endfor -%}
+            {%- set known = tables | join(', ') if tables else 'no such source; declared tables: ' ~ declared | sort | join(', ') -%}
+            {{ exceptions.raise_compiler_error("register_bronze_tables: '" ~ key ~ "' is not a table of source '" ~ source_name ~ "' (" ~ known ~ ")") }}
         {%- endif -%}
+        {%- set location = locations[key] ~ '' -%}
+        {%- if not modules.re.fullmatch('[A-Za-z0-9_:/.=+@%~-]+', location) or '/../' in location ~ '/' -%}
+            {{ exceptions.raise_compiler_error("register_bronze_tables: refusing location " ~ location ~ " for " ~ key ~ ": only letters, digits and _:/.=+@%~- are allowed in a landing path, no '..'") }}
+        {%- endif -%}
+        {%- for column in declared[key].columns.values() if not column.data_type -%}
+            {{ exceptions.raise_compiler_error("register_bronze_tables: column " ~ column.name ~ " of " ~ key ~ " has no data_type in its sources YAML") }}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for key in locations | sort -%}
+        {%- set node = declared[key] -%}
         {%- set relation = source(node.source_name, node.name) -%}
-        {%- for statement in bronze_table_statements(relation, node.columns.values() | list, location) -%}
+        {%- for statement in bronze_table_statements(relation, node.columns.values() | list, locations[key]) -%}
             {%- do run_query(statement) -%}
         {%- endfor -%}
-        {{ log("bronze table " ~ relation ~ " now reads " ~ location, info=true) }}
+        {{ log("bronze table " ~ relation ~ " (" ~ key ~ ") now reads " ~ locations[key], info=true) }}
     {%- endfor -%}
 {% endmacro %}
 
@@ -31,7 +47,7 @@
 {% endmacro %}
 
 
-{#- Spark: an external (unmanaged) table over the JSON-lines files of one load. Dropping it
+{#- Spark: an external (unmanaged) table over the JSON-lines files of one folder. Dropping it
     leaves the files in place; the landing zone keeps every load. -#}
 {% macro spark__bronze_table_statements(relation, columns, location) %}
     {%- set create_table -%}
@@ -52,7 +68,7 @@
 
 
 {#- Databricks: Unity Catalog does not allow tables over volume paths, so each bronze table is a
-    view over read_files() of the load's JSON-lines folder, with the explicit schema. -#}
+    view over read_files() of the JSON-lines folder, with the explicit schema. -#}
 {% macro databricks__bronze_table_statements(relation, columns, location) %}
     {%- set create_view -%}
         create or replace view {{ relation }} as

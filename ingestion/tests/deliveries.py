@@ -1,4 +1,8 @@
-"""Small hand-written deliveries for the landing tests: every expected value is known in advance."""
+"""Small hand-written deliveries for the landing tests: every expected value is known in advance.
+
+The headers and bronze columns are written out here, not read from the declaration, so a test
+fails when the declaration and the files delivered in its name drift apart.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,15 @@ from pathlib import Path
 
 import openpyxl
 
-from ingestion.contract import CUSTOMERS, PRODUCTS
+LOADED_AT = dt.datetime(2026, 11, 1, 8, 30, tzinfo=dt.UTC)
+LOAD_ID = "20261101T083000000000Z"
+LOADED_AT_TEXT = "2026-11-01T08:30:00.000000+00:00"
 
-LOADED_AT = dt.datetime(2026, 11, 1, 8, 30, tzinfo=dt.timezone.utc)
+ORDER_COLUMNS = ["row_id", "order_id", "order_date", "ship_date", "ship_mode", "customer_id", "product_id", "quantity", "price", "discount", "profit"]
+PRODUCT_HEADER = ["Product ID", "Category", "Sub-Category", "Product Name", "State", "Price per product"]
+PRODUCT_COLUMNS = ["product_id", "category", "sub_category", "product_name", "state", "price_per_product"]
+CUSTOMER_HEADER = ["Customer ID", "Customer Name", "email", "phone", "address", "Segment", "Country", "City", "State", "Postal Code", "Region"]
+CUSTOMER_COLUMNS = ["customer_id", "customer_name", "email", "phone", "address", "segment", "country", "city", "state", "postal_code", "region"]
 
 ORDER = {
     "Row ID": 7,
@@ -31,27 +41,32 @@ CUSTOMER_ROW = ["JK-15370", "Peter Bühler", "p@example.com", "(830)775-6431", "
                 "United States", "Austin", "Texas", "73301", "Central"]  # fmt: skip
 
 
-def write_orders(folder: Path, name: str = "Orders.json", rows: list[dict] | None = None) -> Path:
+def write_orders(folder: Path, name: str = "Orders.json", rows: list | None = None) -> Path:
     path = folder / name
     path.write_text(json.dumps(rows if rows is not None else [ORDER], indent=2), encoding="utf-8")
     return path
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[object]], *, bom: bool = False) -> Path:
+def write_csv(path: Path, header: list[str], rows: list[list[object]], *, bom: bool = False, delimiter: str = ",") -> Path:
     with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(header)
         writer.writerows(rows)
     return path
 
 
-def write_xlsx(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+def write_xlsx(path: Path, header: list[str], rows: list[list[object]], *, sheets: dict[str, list[list[object]]] | None = None) -> Path:
+    """A workbook whose first sheet holds ``header`` and ``rows``; ``sheets``: more sheets by title, with their header."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(header)
     for row in rows:
         sheet.append(row)
     sheet.append([None] * len(header))  # a blank row left by formatting: not a record
+    for title, sheet_rows in (sheets or {}).items():
+        extra = workbook.create_sheet(title)
+        for row in sheet_rows:
+            extra.append(row)
     workbook.save(path)
     return path
 
@@ -60,12 +75,22 @@ def write_delivery(folder: Path) -> Path:
     """A valid delivery of one record per table."""
     folder.mkdir(parents=True, exist_ok=True)
     write_orders(folder)
-    write_csv(folder / "Products.csv", list(PRODUCTS.source_names), [PRODUCT_ROW])
-    write_xlsx(folder / "Customer.xlsx", list(CUSTOMERS.source_names), [CUSTOMER_ROW])
+    write_csv(folder / "Products.csv", PRODUCT_HEADER, [PRODUCT_ROW])
+    write_xlsx(folder / "Customer.xlsx", CUSTOMER_HEADER, [CUSTOMER_ROW])
     return folder
 
 
-def landed_rows(landing: Path, table: str, part: str = "data") -> list[dict]:
-    """The rows of a table's only load: ``part`` is data (loaded) or quarantine."""
-    (load,) = (path for path in (landing / "sales" / table).iterdir() if not path.name.startswith("_"))
-    return [json.loads(line) for line in (load / part / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()]
+def load_dirs(landing: Path, table: str, system: str = "sales") -> list[Path]:
+    """The committed loads of a table, oldest first."""
+    return sorted(path for path in (landing / system / table).iterdir() if (path / "_manifest.json").is_file())
+
+
+def landed_rows(landing: Path, table: str, system: str = "sales") -> list[dict]:
+    """The bronze rows of a table's newest load, every part in order."""
+    load = load_dirs(landing, table, system)[-1]
+    return [json.loads(line) for part in sorted((load / "data").glob("part-*.jsonl")) for line in part.read_text(encoding="utf-8").splitlines()]
+
+
+def load_log(landing: Path) -> list[dict]:
+    """Every line of the load log, by file name."""
+    return [json.loads(line) for path in sorted((landing / "load_log").glob("*.jsonl")) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -31,13 +31,11 @@ from azure.storage.blob import BlobServiceClient
 from moto.server import ThreadedMotoServer
 
 import ingestion.land
-from ingestion.contract import SOURCE_TABLES
 from ingestion.land import LandedTable, land_delivery
 from ingestion.settings import PROJECT_DIR
-from ingestion.tests.deliveries import LOADED_AT, ORDER, write_orders
+from ingestion.tests.deliveries import LOAD_ID, LOADED_AT, LOADED_AT_TEXT, ORDER, write_orders
 
-TABLES = [table.name for table in SOURCE_TABLES]
-LOAD_ID = LOADED_AT.strftime("%Y%m%dT%H%M%S%fZ")
+TABLES = ["orders", "products", "customers"]
 BUCKET = "sales-lake"
 CONTAINER = "sales-lake"
 VOLUME = "/Volumes/main/sales/landing"
@@ -87,9 +85,7 @@ def s3_endpoint() -> Iterator[str]:
 
 
 def s3_client(endpoint: str):
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 @pytest.fixture(scope="module")
@@ -154,9 +150,7 @@ class FilesApiStub(ThreadingHTTPServer):
             path = path.rsplit("/", 1)[0]
 
     def children(self, path: str) -> list[dict]:
-        entries = [
-            {"path": f"{d}/", "name": d.rsplit("/", 1)[1], "is_directory": True} for d in self.dirs if d.rsplit("/", 1)[0] == path
-        ]
+        entries = [{"path": f"{d}/", "name": d.rsplit("/", 1)[1], "is_directory": True} for d in self.dirs if d.rsplit("/", 1)[0] == path]
         entries += [
             {"path": f, "name": f.rsplit("/", 1)[1], "is_directory": False, "file_size": len(data), "last_modified": 0}
             for f, data in self.files.items()
@@ -363,10 +357,11 @@ def land(backend: Backend, delivery: Path, **options) -> dict[str, LandedTable]:
 
 
 def layout(load_id: str, tables: list[str] = TABLES) -> set[str]:
-    """The files of one finished load of each of ``tables``."""
+    """The files of one finished load of each of ``tables``, its load-log file included."""
     files = {"orders": "Orders.json", "products": "Products.csv", "customers": "Customer.xlsx"}
-    parts = ["data/part-00000.jsonl", "quarantine/part-00000.jsonl", "_manifest.json"]
-    return {f"sales/{table}/{load_id}/{part}" for table in tables for part in [f"source/{files[table]}", *parts]}
+    parts = ["data/part-00000.jsonl", "_manifest.json"]
+    loads = {f"sales/{table}/{load_id}/{part}" for table in tables for part in [f"source/{files[table]}", *parts]}
+    return loads | {f"load_log/sales__{table}__{load_id}.jsonl" for table in tables}
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -386,21 +381,24 @@ def test_a_delivery_lands_as_on_the_local_disk(backend: Backend, delivery: Path,
     assert set(stored) == set(local) == layout(LOAD_ID)
     for path, data in stored.items():
         if path.endswith("/_manifest.json"):
-            ours, theirs = json.loads(data), json.loads(local[path])
-            assert {**ours, "location": "", "quarantine_location": ""} == {**theirs, "location": "", "quarantine_location": ""}
+            assert {**json.loads(data), "location": ""} == {**json.loads(local[path]), "location": ""}
         else:
             assert data == local[path], path
     for table in TABLES:
         assert landed[table].status == "new"
         assert landed[table].location == f"{backend.location}/sales/{table}/{LOAD_ID}/data"
-        assert landed[table].quarantine_location == f"{backend.location}/sales/{table}/{LOAD_ID}/quarantine"
-        assert json.loads(stored[f"sales/{table}/{LOAD_ID}/_manifest.json"]) == json.loads(json.dumps(asdict(landed[table])))
+        assert json.loads(stored[f"sales/{table}/{LOAD_ID}/_manifest.json"]) == json.loads(json.dumps(landed[table].manifest()))
     (row,) = [json.loads(line) for line in stored[f"sales/orders/{LOAD_ID}/data/part-00000.jsonl"].decode().splitlines()]
     assert row == {
         "row_id": "7", "order_id": "CA-2016-122581", "order_date": "21/8/2016", "ship_date": "25/8/2016",
         "ship_mode": "Standard Class", "customer_id": "JK-15370", "product_id": "FUR-CH-10002961", "quantity": "3",
         "price": "573.174", "discount": "0.3", "profit": "41.9136",
-        "_source_file": "Orders.json", "_source_position": 0, "_loaded_at": "2026-11-01T08:30:00.000000+00:00",
+        "_source_file": "Orders.json", "_source_position": 0, "_loaded_at": LOADED_AT_TEXT,
+    }  # fmt: skip
+    (log_line,) = [json.loads(line) for line in stored[f"load_log/sales__orders__{LOAD_ID}.jsonl"].decode().splitlines()]
+    assert log_line == {
+        "source_system": "sales", "source_table": "orders", "load_id": LOAD_ID, "delivery": "delivery", "source_file": "Orders.json",
+        "file_sha256": hashlib.sha256((delivery / "Orders.json").read_bytes()).hexdigest(), "rows_read": 1, "loaded_at": LOADED_AT_TEXT,
     }  # fmt: skip
     assert stored[f"sales/orders/{LOAD_ID}/source/Orders.json"] == (delivery / "Orders.json").read_bytes()
 
@@ -421,15 +419,17 @@ def test_the_same_files_land_once_and_a_corrected_file_replaces_its_load(backend
     assert set(backend.objects()) == layout(LOAD_ID) | layout(corrected["orders"].load_id, ["orders"])
 
 
-def test_unfinished_loads_are_never_chosen_and_the_next_run_removes_them(
-    backend: Backend, delivery: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_unfinished_loads_are_never_chosen_and_the_next_run_removes_them(backend: Backend, delivery: Path, caplog: pytest.LogCaptureFixture) -> None:
     orders = (delivery / "Orders.json").read_bytes()
     # A _tmp_ folder an older version left with its manifest, claiming this very file: chosen, it
     # would make the run report "unchanged" and point bronze at it.
-    claim = LandedTable("orders", "Orders.json", "delivery", "20261031T000000000000Z", hashlib.sha256(orders).hexdigest(),
-                        1, 1, 0, 0, 0, (), "nowhere", "nowhere")  # fmt: skip
-    backend.put("sales/orders/_tmp_20261031T000000000000Z/_manifest.json", json.dumps(asdict(claim)).encode())
+    claim = {
+        "system": "sales", "table": "orders", "delivery": "delivery", "load_id": "20261031T000000000000Z", "loaded_at": LOADED_AT_TEXT,
+        "files": [{"name": "Orders.json", "sha256": hashlib.sha256(orders).hexdigest(), "bytes": len(orders), "rows_read": 1,
+                   "extra_fields": [], "sheets": []}],
+        "rows_read": 1, "parts": 1, "location": "nowhere",
+    }  # fmt: skip
+    backend.put("sales/orders/_tmp_20261031T000000000000Z/_manifest.json", json.dumps(claim).encode())
     backend.put("sales/orders/_tmp_20261031T000000000000Z/data/part-00000.jsonl", b'{"row_id": "half a rec')
     # A load folder whose files were copied into place but whose manifest never came.
     backend.put("sales/orders/20261031T000000000001Z/source/Orders.json", orders)
@@ -453,7 +453,7 @@ def test_a_run_stopped_before_its_manifests_is_completed_by_the_next(
     committed: list[str] = []
 
     def stop_after_the_first_commit(fs, path: str, data: bytes) -> None:
-        if committed:
+        if path.endswith("/_manifest.json") and committed:
             raise RuntimeError("stopped")
         write_whole(fs, path, data)
         committed.append(path)
@@ -461,11 +461,11 @@ def test_a_run_stopped_before_its_manifests_is_completed_by_the_next(
     monkeypatch.setattr(ingestion.land, "write_whole", stop_after_the_first_commit)
     with pytest.raises(RuntimeError, match="stopped"):
         land(backend, delivery, loaded_at=LOADED_AT)
-    # orders committed; products moved into place without its manifest; customers still staged
+    # orders committed with its load-log file; products moved into place without its manifest; customers still staged
     assert set(backend.objects()) == (
         layout(LOAD_ID, ["orders"])
-        | layout(LOAD_ID, ["products"]) - {f"sales/products/{LOAD_ID}/_manifest.json"}
-        | {path.replace(LOAD_ID, f"_tmp_{LOAD_ID}") for path in layout(LOAD_ID, ["customers"]) if "_manifest" not in path}
+        | {f"sales/products/{LOAD_ID}/source/Products.csv", f"sales/products/{LOAD_ID}/data/part-00000.jsonl"}
+        | {f"sales/customers/_tmp_{LOAD_ID}/source/Customer.xlsx", f"sales/customers/_tmp_{LOAD_ID}/data/part-00000.jsonl"}
     )
 
     monkeypatch.setattr(ingestion.land, "write_whole", write_whole)
@@ -480,13 +480,36 @@ def test_a_run_stopped_before_its_manifests_is_completed_by_the_next(
     ]
 
 
+def test_a_run_stopped_between_a_manifest_and_its_load_log_is_completed_by_the_next(
+    backend: Backend, delivery: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_whole = ingestion.land.write_whole
+
+    def stop_at_the_load_log(fs, path: str, data: bytes) -> None:
+        if "/load_log/" in path:
+            raise RuntimeError("stopped")
+        write_whole(fs, path, data)
+
+    monkeypatch.setattr(ingestion.land, "write_whole", stop_at_the_load_log)
+    with pytest.raises(RuntimeError, match="stopped"):
+        land(backend, delivery, loaded_at=LOADED_AT)
+    monkeypatch.setattr(ingestion.land, "write_whole", write_whole)
+    with caplog.at_level(logging.WARNING, logger="ingestion.land"):
+        again = land(backend, delivery)
+    assert again["orders"].status == f"unchanged: already landed as load {LOAD_ID}"
+    assert set(backend.objects()) == layout(LOAD_ID, ["orders"]) | layout(again["products"].load_id, ["products", "customers"])
+    assert warnings(caplog) == [
+        f"removing {backend.location}/sales/customers/_tmp_{LOAD_ID}, left by an interrupted load",
+        f"removing {backend.location}/sales/products/_tmp_{LOAD_ID}, left by an interrupted load",
+        f"writing the missing load-log file {backend.location}/load_log/sales__orders__{LOAD_ID}.jsonl of committed load {LOAD_ID}",
+    ]
+
+
 # --- the volume's HTTP boundary ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("backend", ["volumes"], indirect=True)
-def test_volume_requests_carry_the_token_and_bronze_reads_volume_paths(
-    backend: Backend, delivery: Path, files_api: FilesApiStub
-) -> None:
+def test_volume_requests_carry_the_token_and_bronze_reads_volume_paths(backend: Backend, delivery: Path, files_api: FilesApiStub) -> None:
     seen = len(files_api.requests)
     landed = land(backend, delivery, loaded_at=LOADED_AT)
     requests = [request for request in files_api.requests[seen:] if request[1].startswith("/api/")]

@@ -75,7 +75,9 @@ joined as (
         order_lines.quantity,
         order_lines.sales_amount,
         order_lines.discount,
-        cast(round(order_lines.profit, 2) as decimal(18, 2)) as profit,
+        -- rounded once, half up, from the profit as delivered (1.00495 -> 1.00, -2.005 -> -2.01);
+        -- decimal(38, 2) holds any delivered decimal(38, 10) profit, so the cast cannot overflow
+        cast(round(order_lines.profit, 2) as decimal(38, 2)) as profit,
         products.product_id is not null as has_product_master,
         products.product_id is null and categories.category is not null as is_category_inferred,
         order_lines.order_date,

@@ -1,12 +1,28 @@
 with
 
-source as (
+loaded_customers as (
 
-    select * from {{ source('sales', 'customers') }}
+    select
+        customer_id,
+        customer_name,
+        email,
+        phone,
+        address,
+        segment,
+        country,
+        city,
+        state,
+        postal_code,
+        region,
+        source_file_name,
+        source_position,
+        loaded_at
+    from {{ ref('base_sales__customers') }}
+    where record_status = 'loaded'
 
 ),
 
-typed as (
+renamed as (
 
     select
         upper(trim(customer_id)) as customer_id,
@@ -25,11 +41,11 @@ typed as (
             else trim(postal_code)
         end as postal_code,
         trim(region) as region,
-        _source_file as source_file_name,
-        _source_position as source_position,
-        _loaded_at as loaded_at
-    from source
+        source_file_name,
+        source_position,
+        loaded_at
+    from loaded_customers
 
 )
 
-select * from typed
+select * from renamed

@@ -1,30 +1,47 @@
 with
 
-source as (
+loaded_orders as (
 
-    select * from {{ source('sales', 'orders') }}
+    select
+        row_id,
+        order_id,
+        customer_id,
+        product_id,
+        ship_mode,
+        quantity,
+        price,
+        discount,
+        profit,
+        order_date,
+        ship_date,
+        source_file_name,
+        source_position,
+        loaded_at
+    from {{ ref('base_sales__orders') }}
+    where record_status = 'loaded'
 
 ),
 
-typed as (
+renamed as (
 
     select
-        trim(row_id) as order_line_id,
+        cast(row_id as string) as order_line_id,
         upper(trim(order_id)) as order_id,
         upper(trim(customer_id)) as customer_id,
         upper(trim(product_id)) as product_id,
         trim(ship_mode) as ship_mode,
-        try_cast(trim(quantity) as int) as quantity,
-        try_cast(trim(price) as decimal(18, 4)) as sales_amount,
-        try_cast(trim(discount) as decimal(5, 4)) as discount,
-        try_cast(trim(profit) as decimal(18, 4)) as profit,
-        {{ parse_date('order_date', 'd/M/yyyy') }} as order_date,
-        {{ parse_date('ship_date', 'd/M/yyyy') }} as ship_date,
-        _source_file as source_file_name,
-        _source_position as source_position,
-        _loaded_at as loaded_at
-    from source
+        quantity,
+        price as sales_amount,
+        discount,
+        -- as delivered, every decimal kept: gold rounds it once
+        profit,
+        source_file_name,
+        source_position,
+        order_date,
+        ship_date,
+        loaded_at
+    from loaded_orders
 
 )
 
-select * from typed
+select * from renamed

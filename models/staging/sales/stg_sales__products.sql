@@ -1,12 +1,23 @@
 with
 
-source as (
+loaded_products as (
 
-    select * from {{ source('sales', 'products') }}
+    select
+        product_id,
+        category,
+        sub_category,
+        product_name,
+        state,
+        price_per_product,
+        source_file_name,
+        source_position,
+        loaded_at
+    from {{ ref('base_sales__products') }}
+    where record_status = 'loaded'
 
 ),
 
-typed as (
+renamed as (
 
     select
         upper(trim(product_id)) as product_id,
@@ -14,12 +25,12 @@ typed as (
         trim(sub_category) as sub_category,
         trim(product_name) as product_name,
         trim(state) as state,
-        try_cast(trim(price_per_product) as decimal(18, 4)) as unit_price,
-        _source_file as source_file_name,
-        _source_position as source_position,
-        _loaded_at as loaded_at
-    from source
+        source_file_name,
+        price_per_product as unit_price,
+        source_position,
+        loaded_at
+    from loaded_products
 
 )
 
-select * from typed
+select * from renamed

@@ -1,68 +1,48 @@
--- The three quarantine tables share one shape, so one model stacks them (one row per record
--- that ingestion read but did not load) rather than three identical views.
+-- The records of the current sales loads that were not loaded, one row each, with the reason:
+-- the three base models share their lineage columns, so one model stacks them.
+{%- set sales_tables = ['orders', 'products', 'customers'] %}
+
 with
+{% for table in sales_tables %}
+    {{ table }}_records as (
 
-orders_quarantine as (
+        select
+            '{{ table }}' as source_table,
+            source_file_name,
+            raw_record,
+            reason,
+            source_position,
+            record_status,
+            loaded_at
+        from {{ ref('base_sales__' ~ table) }}
+        where record_status != 'loaded'
 
-    select * from {{ source('sales', 'orders_quarantine') }}
-
-),
-
-products_quarantine as (
-
-    select * from {{ source('sales', 'products_quarantine') }}
-
-),
-
-customers_quarantine as (
-
-    select * from {{ source('sales', 'customers_quarantine') }}
-
-),
+    ),
+{% endfor %}
 
 stacked as (
+    {%- for table in sales_tables %}
 
-    select
-        'orders' as source_table,
-        _source_file,
-        _source_position,
-        raw_record,
-        reason,
-        _loaded_at
-    from orders_quarantine
-    union all
-    select
-        'products' as source_table,
-        _source_file,
-        _source_position,
-        raw_record,
-        reason,
-        _loaded_at
-    from products_quarantine
-    union all
-    select
-        'customers' as source_table,
-        _source_file,
-        _source_position,
-        raw_record,
-        reason,
-        _loaded_at
-    from customers_quarantine
+        select * from {{ table }}_records
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 
-renamed as (
+final as (
 
     select
         source_table,
-        _source_file as source_file_name,
+        source_file_name,
         raw_record,
         reason,
-        _source_position as source_position,
-        reason like 'exact duplicate of %' as is_exact_duplicate,
-        _loaded_at as loaded_at
+        source_position,
+        record_status = 'duplicate' as is_exact_duplicate,
+        loaded_at
     from stacked
 
 )
 
-select * from renamed
+select * from final

@@ -6,25 +6,17 @@ hold the same rows on the cluster as in the local build.
 
 from __future__ import annotations
 
-import logging
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from pyhive import hive
 from pyspark.sql.types import BooleanType, DataType, DateType, DecimalType, IntegralType
 
-from ingestion.settings import PROJECT_DIR
-
-log = logging.getLogger(__name__)
+from pipeline_tests.dbt_runner import Pipeline
 
 GOLD_TABLES = (
     "gold.fct_order_lines",
@@ -49,43 +41,26 @@ def free_ports(count: int) -> list[int]:
             probe.close()
 
 
-def run(step: str, command: list[str], env: dict[str, str]) -> None:
-    """Run one step of the job in its own process, the way a user does; fail with its output."""
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
-    log.info("%s took %.0f s", step, time.monotonic() - started)
-    if result.returncode != 0:
-        raise AssertionError(f"{step} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-
-
 @pytest.fixture(scope="module")
 def cluster(build: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[hive.Connection]:
-    """A connection to the thrift server of a cluster that has loaded and built ``build["delivery"]``.
+    """A connection to the thrift server of a cluster that has landed and built ``build["delivery"]``.
     The cluster is stopped afterwards, whatever happened."""
     work = tmp_path_factory.mktemp("cluster")
     master_port, master_ui_port, thrift_port = free_ports(3)
-    env = {
-        **os.environ,
-        "SALES_LAKE_DIR": str(work / "lake"),
+    ports = {
         "SALES_SPARK_MASTER_PORT": str(master_port),
         "SALES_SPARK_MASTER_UI_PORT": str(master_ui_port),
         "SALES_THRIFT_PORT": str(thrift_port),
-        # ingestion's dbt run-operation writes its artifacts and log here, not into the repository
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
     }
-    env.pop("SALES_LANDING_URL", None)
-    ingestion = [sys.executable, "-m", "ingestion"]
+    pipeline = Pipeline(lake=work / "lake", work=work, target="cluster", extra_env=ports)
     try:
-        run("cluster up", [*ingestion, "cluster", "up"], env)
-        run("load", [*ingestion, "load", "--source", str(build["delivery"]), "--target", "cluster"], env)
-        dbt = str(Path(sys.executable).with_name("dbt"))
-        dirs = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target-path", str(work / "target")]
-        run("dbt build", [dbt, "build", "--target", "cluster", *dirs], env)
+        pipeline.local_cluster("up")
+        pipeline.ingestion("load", "--source", build["delivery"], "--target", "cluster")
+        pipeline.dbt("build", "--select", pipeline.selector())
         with closing(hive.connect(host="127.0.0.1", port=thrift_port, username="test")) as connection:
             yield connection
     finally:
-        run("cluster down", [*ingestion, "cluster", "down"], env)
+        pipeline.local_cluster("down")
 
 
 def canonical(value: object, data_type: DataType) -> str | None:

@@ -2,23 +2,19 @@
 credentials, asserting Unity Catalog three-part names, delta tables, merge for the incremental
 model, and the bronze DDL (views over read_files on a volume).
 
-What cannot run here is the connection itself: every query, and so ``load_history`` (whose
+What cannot run here is the connection itself: every query, and so ``sales_load_history`` (whose
 ``is_incremental()`` asks the warehouse whether the table exists), needs a live workspace.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from ingestion.settings import PROJECT_DIR
+from pipeline_tests.dbt_runner import Pipeline
 
-DBT = str(Path(sys.executable).parent / "dbt")
 CATALOG = "shop"
 DUMMY_WORKSPACE = {
     "DATABRICKS_HOST": "https://dbc-12345678-9abc.cloud.databricks.com",
@@ -30,19 +26,15 @@ OFFLINE = ["--no-populate-cache", "--no-introspect"]  # compile without opening 
 
 
 def dbt(tmp_path: Path, *args: str) -> str:
-    env = {**os.environ, **DUMMY_WORKSPACE}
-    common = ["--target", "databricks", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    paths = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    result = subprocess.run([DBT, *args, *common, *paths], env=env, capture_output=True, text=True, check=False, timeout=600)
-    assert result.returncode == 0, f"dbt {args} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    pipeline = Pipeline(lake=tmp_path / "lake", work=tmp_path, target="databricks", extra_env=DUMMY_WORKSPACE)
+    return pipeline.dbt(*args, timeout=600).stdout
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp_path = tmp_path_factory.mktemp("databricks")
     dbt(tmp_path, "parse")
-    dbt(tmp_path, "compile", *OFFLINE, "--exclude", "load_history")
+    dbt(tmp_path, "compile", *OFFLINE, "--exclude", "sales_load_history")
     manifest = json.loads((tmp_path / "target/manifest.json").read_text())
     return {"manifest": manifest, "compiled": tmp_path / "target/compiled/ecommerce_sales", "tmp_path": tmp_path}
 
@@ -53,7 +45,7 @@ def nodes(manifest: dict, resource_type: str) -> dict[str, dict]:
 
 def test_every_table_is_delta_under_a_three_part_name(compiled: dict) -> None:
     models = nodes(compiled["manifest"], "model")
-    assert set(models) >= {"fct_order_lines", "profit_by_year", "dim_customers", "load_history"}
+    assert set(models) >= {"fct_order_lines", "profit_by_year", "dim_customers", "base_sales__orders", "sales_load_history"}
     for name, node in {**models, **nodes(compiled["manifest"], "seed")}.items():
         assert node["relation_name"] == f"`{CATALOG}`.`{node['schema']}`.`{name}`"
         if node["config"]["materialized"] in ("table", "incremental", "seed"):
@@ -64,17 +56,19 @@ def test_every_table_is_delta_under_a_three_part_name(compiled: dict) -> None:
 
 
 def test_the_incremental_model_merges_on_its_key(compiled: dict) -> None:
-    config = nodes(compiled["manifest"], "model")["load_history"]["config"]
+    config = nodes(compiled["manifest"], "model")["sales_load_history"]["config"]
     assert (config["materialized"], config["incremental_strategy"]) == ("incremental", "merge")
-    assert config["unique_key"] == ["source_table", "loaded_at"]
+    assert config["unique_key"] == ["source_table", "load_id"]
 
 
 def test_models_compile_against_three_part_names(compiled: dict) -> None:
     fct = (compiled["compiled"] / "models/marts/core/fct_order_lines.sql").read_text()
     for upstream in ("`silver`.`stg_sales__orders`", "`gold`.`dim_customers`", "`silver`.`product_categories`"):
         assert f"`{CATALOG}`.{upstream}" in fct
+    base = (compiled["compiled"] / "models/staging/sales/base/base_sales__orders.sql").read_text()
+    assert f"`{CATALOG}`.`bronze`.`orders`" in base
     staging = (compiled["compiled"] / "models/staging/sales/stg_sales__orders.sql").read_text()
-    assert f"`{CATALOG}`.`bronze`.`orders`" in staging
+    assert f"`{CATALOG}`.`silver`.`base_sales__orders`" in staging
 
 
 def test_bronze_is_a_view_over_read_files_on_the_volume(compiled: dict) -> None:
@@ -88,7 +82,11 @@ def test_bronze_is_a_view_over_read_files_on_the_volume(compiled: dict) -> None:
     assert f"create schema if not exists `{CATALOG}`.`bronze`;" in output
     assert f"create or replace view `{CATALOG}`.`bronze`.`orders` as select `row_id`," in output
     assert f"from read_files( '{location}', format => 'json', schema => '`row_id` string," in output
-    assert "`_loaded_at` timestamp' )" in output
+    # every field raw text, then the lineage columns landing writes
+    assert (
+        "`profit` string, `_source_file` string, `_source_position` bigint, `_raw_record` string, `_read_problem` string, `_loaded_at` timestamp' )"
+        in output
+    )
 
 
 def test_loading_for_databricks_from_the_local_landing_zone_is_refused(tmp_path: Path, monkeypatch) -> None:
@@ -97,6 +95,35 @@ def test_loading_for_databricks_from_the_local_landing_zone_is_refused(tmp_path:
     from ingestion.cli import main
 
     monkeypatch.delenv("SALES_LANDING_URL", raising=False)
+    monkeypatch.setenv("SALES_LAKE_DIR", str(tmp_path / "lake"))
     result = CliRunner().invoke(main, ["load", "--source", str(tmp_path), "--target", "databricks"])
     assert result.exit_code == 1
     assert "set SALES_LANDING_URL to a Unity Catalog volume (/Volumes/<catalog>/<schema>/<volume>/landing)" in result.output
+
+
+def test_the_refusal_goes_by_the_target_s_type_not_its_name(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from ingestion.cli import main
+
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "profiles.yml").write_text(
+        "ecommerce_sales:\n"
+        "  target: dev\n"
+        "  outputs:\n"
+        "    warehouse: {type: databricks, host: h, http_path: p, token: t, catalog: c, schema: silver}\n"
+        "    databricks: {type: spark, method: session, host: localhost, schema: silver}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(profiles))
+    monkeypatch.delenv("SALES_LANDING_URL", raising=False)
+    monkeypatch.setenv("SALES_LAKE_DIR", str(tmp_path / "lake"))
+    empty = tmp_path / "delivery"
+    empty.mkdir()
+    refused = CliRunner().invoke(main, ["load", "--source", str(empty), "--target", "warehouse"])
+    assert refused.exit_code == 1
+    assert "cannot read the local landing zone" in refused.output
+    # a spark target that happens to be called databricks reads the local landing zone well
+    named_so = CliRunner().invoke(main, ["load", "--source", str(empty), "--target", "databricks"])
+    assert "cannot read the local landing zone" not in named_so.output

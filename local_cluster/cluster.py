@@ -6,6 +6,8 @@ It stands in for a real cluster: dbt and ingestion send the same SQL over the sa
 client. The thrift server owns the cluster's metastore (embedded Derby admits one process at a
 time), so the cluster keeps its metastore, warehouse, logs and pid files in
 ``$SALES_LAKE_DIR/cluster``, apart from the local target's.
+
+``python -m local_cluster up|down`` (``make cluster-up`` / ``make cluster-down``) drives it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -25,12 +26,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
-from ingestion.settings import lake_dir
-
 log = logging.getLogger(__name__)
 
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
 WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
@@ -93,6 +91,11 @@ class ClusterConfig:
         return self.state_dir / "pids" / f"{process}.pid"
 
 
+def lake_dir() -> Path:
+    """Root of the project's local state, as profiles.yml and ingestion see it: $SALES_LAKE_DIR, default <repo>/.lake."""
+    return Path(os.environ.get("SALES_LAKE_DIR") or PROJECT_DIR / ".lake").resolve()
+
+
 def start_cluster(config: ClusterConfig, *, timeout: float = 180.0) -> ClusterConfig:
     """Start master, worker and thrift server; return once the thrift server answers a query.
 
@@ -121,15 +124,34 @@ def start_cluster(config: ClusterConfig, *, timeout: float = 180.0) -> ClusterCo
         "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",
     }
     try:
-        master = _launch(config, "master", env, [spark_class, MASTER_CLASS, "--host", HOST, "--port", str(config.master_port), "--webui-port", str(config.master_ui_port)])
-        _wait_until(lambda: _accepts_connections(config.master_port), master, config, "master", f"the master to listen on {config.master_url}", deadline)
+        master = _launch(
+            config,
+            "master",
+            env,
+            [spark_class, MASTER_CLASS, "--host", HOST, "--port", str(config.master_port), "--webui-port", str(config.master_ui_port)],
+        )
+        _wait_until(
+            lambda: _accepts_connections(config.master_port), master, config, "master", f"the master to listen on {config.master_url}", deadline
+        )
 
         worker = _launch(
             config,
             "worker",
             env,
             # Web UI on a free port: the master's UI links to it.
-            [spark_class, WORKER_CLASS, config.master_url, "--host", HOST, "--webui-port", "0", "--memory", config.worker_memory, "--work-dir", str(config.state_dir / "work")],
+            [
+                spark_class,
+                WORKER_CLASS,
+                config.master_url,
+                "--host",
+                HOST,
+                "--webui-port",
+                "0",
+                "--memory",
+                config.worker_memory,
+                "--work-dir",
+                str(config.state_dir / "work"),
+            ],
         )
         _wait_until(lambda: _alive_workers(config) > 0, worker, config, "worker", "the worker to register with the master", deadline)
 
@@ -178,11 +200,16 @@ def _thrift_server_command(config: ClusterConfig, spark_submit: str) -> list[str
     hive_conf = {"hive.server2.thrift.bind.host": HOST, "hive.server2.thrift.port": str(config.thrift_port)}
     return [
         spark_submit,
-        "--class", THRIFT_SERVER_CLASS,
-        "--master", config.master_url,
-        "--name", "sales-thrift-server",
-        "--driver-memory", config.thrift_driver_memory,
-        "--executor-memory", config.executor_memory,
+        "--class",
+        THRIFT_SERVER_CLASS,
+        "--master",
+        config.master_url,
+        "--name",
+        "sales-thrift-server",
+        "--driver-memory",
+        config.thrift_driver_memory,
+        "--executor-memory",
+        config.executor_memory,
         *(arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")),
         "spark-internal",  # no application jar: the class ships with Spark
         *(arg for key, value in hive_conf.items() for arg in ("--hiveconf", f"{key}={value}")),
@@ -300,39 +327,3 @@ def _terminate(pid: int, name: str, main_class: str, grace: float) -> None:
         if sig == signal.SIGTERM:
             log.warning("the %s did not stop within %.0f s of SIGTERM; sending SIGKILL", name, grace)
     raise ClusterError(f"could not stop the {name} (pid {pid})")
-
-
-@click.group("cluster")
-def cluster_cli() -> None:
-    """Start or stop the local Spark cluster behind dbt's `cluster` target."""
-
-
-@cluster_cli.command()
-@click.option("--timeout", type=float, default=180.0, show_default=True, help="Seconds to wait for the thrift server to answer.")
-def up(timeout: float) -> None:
-    """Start master, worker and thrift server on 127.0.0.1 (ports from SALES_* variables)."""
-    config = ClusterConfig.from_env()
-    logging.getLogger("pyhive").setLevel(logging.WARNING)  # it logs every statement of the readiness probe
-    started = time.monotonic()
-    try:
-        start_cluster(config, timeout=timeout)
-    except ClusterError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"\nSpark cluster up in {time.monotonic() - started:.0f} s:")
-    click.echo(f"  master         {config.master_url}  (web UI {config.master_ui_url})")
-    click.echo(f"  thrift server  {HOST}:{config.thrift_port}  (dbt --target cluster)")
-    click.echo(f"  state, logs    {config.state_dir}")
-    click.echo("Run the job with `make run TARGET=cluster`; stop the cluster with `make cluster-down`.")
-
-
-@cluster_cli.command()
-def down() -> None:
-    """Stop the cluster started by `up`; does nothing if none runs."""
-    config = ClusterConfig.from_env()
-    try:
-        stopped = stop_cluster(config)
-    except ClusterError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"stopped: {', '.join(stopped)}" if stopped else f"no cluster running (state in {config.state_dir})")

@@ -1,0 +1,3 @@
+from local_cluster.cli import main
+
+main()

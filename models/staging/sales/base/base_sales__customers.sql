@@ -1,0 +1,2 @@
+-- One row per record of bronze customers, typed and checked against its declaration in _sales__sources.yml.
+{{ checked_source_records('sales', 'customers') }}

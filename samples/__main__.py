@@ -1,0 +1,3 @@
+from samples.cli import main
+
+main()
