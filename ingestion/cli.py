@@ -50,9 +50,9 @@ def load(source_dir: Path, system: str | None, patterns: tuple[str, ...], delive
     try:
         if not no_register:
             _check_target_reads(target, url)
-        found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery)
-        _print_files(found)
-        with lake_lock():
+        with lake_lock():  # before anything is printed: a second run stops with one line
+            found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery)
+            _print_files(found)
             landed = land(found, url)
             _print_summary(found, landed)
             if not no_register:

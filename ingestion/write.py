@@ -50,7 +50,7 @@ class BronzeWriter:
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         source_file, loaded_at, limit = stream.name, self.loaded_at, self.part_bytes
         append = self._buffer.append
-        # the hot loop keeps its counters in locals; _sync writes them back before any method uses them
+        # the hot loop keeps its counters in locals, written back before _next_part and at the end
         buffered, part_size, in_part, rows = self._buffered, self._part_size, self._rows_in_part, 0
         for position, values, raw, problem in stream.records:
             if values is None:

@@ -576,7 +576,7 @@ def _write_products(
     """Write Products.csv, its rows shuffled; return the products order lines pick from and the number of rows."""
     with _RowSpool(path.parent) as spool:
         catalogue = _make_products(rng, count, reference, spool, layout, product_ids)
-        order = list(range(len(spool)))
+        order = array("I", range(len(spool)))
         rng.shuffle(order)  # rows of one product do not follow each other
         with path.open("wb") as handle:
             handle.write(_csv_record(layout.names).encode("utf-8"))
@@ -774,7 +774,7 @@ def _unique(used: set[str], make: Callable[[], str]) -> str:
 def _assign_kinds(rng: random.Random, count: int, shares: dict[str, float]) -> list[str | None]:
     """Give each kind its share of ``count`` positions (at least one each), on distinct positions."""
     kinds: list[str | None] = [None] * count
-    positions = list(range(count))
+    positions = array("I", range(count))  # 4 bytes a position, shuffled in place as a list would be
     rng.shuffle(positions)
     start = 0
     for kind, share in shares.items():
@@ -900,7 +900,9 @@ def _sheet_row(number: int, columns: Sequence[str], values: Sequence[object]) ->
             continue  # an empty cell is not written
         if isinstance(value, int) and not isinstance(value, bool):
             cells.append(f'<c r="{column}{number}" t="n"><v>{value}</v></c>')
-        elif isinstance(value, str) and value and not value.startswith("=") and not _ILLEGAL_XML.search(value):
+        elif value == "":
+            cells.append(f'<c r="{column}{number}" t="inlineStr" />')
+        elif isinstance(value, str) and not value.startswith("=") and not _ILLEGAL_XML.search(value):
             text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             space = ' xml:space="preserve"' if value.strip() and value.strip() != value else ""
             cells.append(f'<c r="{column}{number}" t="inlineStr"><is><t{space}>{text}</t></is></c>')

@@ -238,3 +238,58 @@ def test_a_pattern_override_names_a_table_by_system_and_table(project: Path, sho
     assert [(f.name, f.spec.format) for f in events.files] == [("events-2026-11-01.json", "json")]
     land_delivery(shop_delivery, (tmp_path / "landing").as_uri(), systems=load_systems(project), patterns={"shop_events": r"events-.*\.json"})
     assert [json.loads(json.dumps(row))["event_id"] for row in rows(tmp_path / "landing", "shop_events")] == ["1", "2", None]
+
+
+BOOKS = """
+version: 2
+sources:
+  - name: books
+    tables:
+      - name: ledger
+        config: {meta: {landing: {files: [{pattern: 'ledger\\.xlsx', format: excel, sheet: Data}]}}}
+        columns:
+          - {name: entry, data_type: string, config: {meta: {field: Entry}}}
+          - {name: _source_file, data_type: string}
+          - {name: _source_position, data_type: bigint}
+          - {name: _raw_record, data_type: string}
+          - {name: _read_problem, data_type: string}
+          - {name: _loaded_at, data_type: timestamp}
+      - name: notes
+        config: {meta: {landing: {files: ['notes\\.csv'], format: csv, csv: {encoding: latin-1, quotechar: "'", delimiter: "|"}}}}
+        columns:
+          - {name: note, data_type: string, config: {meta: {field: Note}}}
+          - {name: _source_file, data_type: string}
+          - {name: _source_position, data_type: bigint}
+          - {name: _raw_record, data_type: string}
+          - {name: _read_problem, data_type: string}
+          - {name: _loaded_at, data_type: timestamp}
+"""
+
+
+def test_a_named_sheet_and_a_declared_csv_dialect_and_encoding(tmp_path: Path) -> None:
+    import openpyxl
+
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "models/_books__sources.yml").write_text(BOOKS, encoding="utf-8")
+    folder = tmp_path / "books"
+    folder.mkdir()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Entry"])  # the first sheet has the field too, but the declaration names another
+    workbook.active.append(["not this one"])
+    data = workbook.create_sheet("Data")
+    for row in (["Entry"], ["rent"], ["tea"]):
+        data.append(row)
+    workbook.save(folder / "ledger.xlsx")
+    (folder / "notes.csv").write_bytes("Note\n'Café | crème'\nthé\n".encode("latin-1"))
+
+    landing = tmp_path / "landing"
+    land_delivery(folder, landing.as_uri(), systems=load_systems(project), loaded_at=LOADED_AT)
+    ledger = [(row["entry"], row["_source_file"], row["_source_position"]) for row in landed_rows(landing, "ledger", system="books")]
+    assert ledger == [("rent", "ledger.xlsx", 2), ("tea", "ledger.xlsx", 3)]
+    assert [(row["note"], row["_source_position"]) for row in landed_rows(landing, "notes", system="books")] == [("Café | crème", 2), ("thé", 3)]
+
+    workbook.remove(data)
+    workbook.save(folder / "ledger.xlsx")
+    with pytest.raises(DeliveryError, match=r"^ledger.xlsx: no sheet named 'Data' \(declared for table 'books.ledger'\); sheets: \['Sheet'\]$"):
+        land_delivery(folder, landing.as_uri(), systems=load_systems(project))

@@ -36,6 +36,7 @@ from ingestion.tests.deliveries import (
     load_dirs,
     load_log,
     write_csv,
+    write_excel_saved_xlsx,
     write_orders,
     write_xlsx,
 )
@@ -155,6 +156,29 @@ def test_excel_cells_land_as_the_text_a_reader_sees(delivery: Path, tmp_path: Pa
     assert first["address"] == "1 Main St\nAustin"
     assert (second["phone"], second["postal_code"], second["customer_name"]) == ("-692810", "89501", None)
     assert [first["_source_position"], second["_source_position"]] == [2, 4]  # sheet rows; blank rows hold no record
+
+
+def test_a_workbook_saved_by_excel_lands_its_shared_strings_rich_text_and_dates(delivery: Path, tmp_path: Path) -> None:
+    header = "".join(f'<c r="{chr(65 + index)}1" t="s"><v>{index}</v></c>' for index in range(11))  # shared strings 0-10: the header
+    shared = (
+        [f"<t>{name}</t>" for name in CUSTOMER_HEADER]
+        + [
+            "<t>JK-15370</t>",  # 11
+            '<r><t xml:space="preserve">Peter </t></r><r><rPr><b/></rPr><t>Bühler</t></r><rPh sb="0" eb="5"><t>ピーター</t></rPh>',  # 12: rich text, phonetic hint
+        ]
+    )
+    row = (
+        '<c r="A2" t="s"><v>11</v></c><c r="B2" t="s"><v>12</v></c><c r="C2" t="inlineStr"><is><t>p@example.com</t></is></c>'
+        '<c r="D2"><v>8307756431</v></c><c r="F2" t="b"><v>1</v></c><c r="G2" s="1"><v>42370</v></c><c r="K2" t="e"><v>#N/A</v></c>'
+    )
+    write_excel_saved_xlsx(delivery / "Customer.xlsx", shared, [f'<row r="1">{header}</row>', f'<row r="2">{row}</row>'])
+    land_delivery(delivery, (tmp_path / "landing").as_uri(), loaded_at=LOADED_AT)
+    (landed,) = landed_rows(tmp_path / "landing", "customers")
+    assert {column: landed[column] for column in CUSTOMER_COLUMNS} == {
+        "customer_id": "JK-15370", "customer_name": "Peter Bühler", "email": "p@example.com", "phone": "8307756431", "address": None,
+        "segment": "true", "country": "2016-01-01T00:00:00", "city": None, "state": None, "postal_code": None, "region": "#N/A",
+    }  # fmt: skip
+    assert landed["_source_position"] == 2
 
 
 def test_the_sheet_is_the_first_whose_header_has_the_fields(delivery: Path, tmp_path: Path) -> None:
@@ -343,10 +367,12 @@ def test_a_second_run_on_the_same_lake_stops_at_once_naming_the_lock_and_its_hol
     finally:
         holder.kill()
         holder.wait()
-    assert second.returncode == 1
-    assert second.stderr.splitlines()[-1] == (
-        f"error: another ingestion run holds the lock {own_lake / 'ingestion.lock'} (pid {holder.pid}); "
-        "one run per lake at a time: wait for it to finish"
-    )
+    assert (second.returncode, second.stdout) == (1, "")
+    assert second.stderr.splitlines() == [
+        (
+            f"error: another ingestion run holds the lock {own_lake / 'ingestion.lock'} (pid {holder.pid}); "
+            "one run per lake at a time: wait for it to finish"
+        )
+    ]
     assert not (own_lake / "landing").exists()
     assert CliRunner().invoke(main, ["load", "--source", str(delivery), "--no-register"]).exit_code == 0  # the lock died with its holder
