@@ -96,7 +96,9 @@ def load_systems(project_dir: Path = PROJECT_DIR) -> dict[str, System]:
     for system in systems.values():
         for table in system.tables:
             if table.name in bronze:  # bronze tables share one schema
-                raise DeclarationError(f"{system.declared_in}: table '{table.name}' of '{system.name}' clashes with '{bronze[table.name]}' in schema bronze")
+                raise DeclarationError(
+                    f"{system.declared_in}: table '{table.name}' of '{system.name}' clashes with '{bronze[table.name]}' in schema bronze"
+                )
             bronze[table.name] = table.qualified_name
     return systems
 
@@ -166,7 +168,9 @@ def _field(where: str, column: dict) -> Field:
         raise DeclarationError(f"{where}: column '{column_name}' must be data_type string in bronze (raw text); put the type in meta.type")
     type_ = str(meta.get("type", "string")).replace(" ", "")
     if not TYPE.fullmatch(type_):
-        raise DeclarationError(f"{where}: column '{column_name}' has type {type_!r}; expected string, int, bigint, boolean, date, timestamp or decimal(p,s)")
+        raise DeclarationError(
+            f"{where}: column '{column_name}' has type {type_!r}; expected string, int, bigint, boolean, date, timestamp or decimal(p,s)"
+        )
     if type_ in ("date", "timestamp") and not meta.get("format"):
         raise DeclarationError(f"{where}: column '{column_name}' is a {type_} and needs meta.format (e.g. d/M/yyyy)")
     return Field(

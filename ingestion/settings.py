@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+# The dbt project whose declarations landing reads and whose macros register bronze: this
+# repository, or the one named by dbt's own DBT_PROJECT_DIR.
+PROJECT_DIR = Path(os.environ.get("DBT_PROJECT_DIR") or Path(__file__).resolve().parents[1]).resolve()
 
 
 def lake_dir() -> Path:
