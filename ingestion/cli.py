@@ -1,4 +1,4 @@
-"""Command line: ``python -m ingestion load|selector``. Thin wrappers over the package's functions."""
+"""Command line: ``python -m ingestion load|verify|selector``. Thin wrappers over the package's functions."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from ingestion.find import Delivery, DeliveryError, find_delivery, parse_pattern
 from ingestion.land import LandedTable, LandingLockedError, bronze_locations, lake_lock, land, landed_systems
 from ingestion.register import RegistrationError, profiles_dir, register_bronze_tables
 from ingestion.settings import PROJECT_DIR, landing_url
+from ingestion.storage import IntegrityError
+from ingestion.verify import verify_loads
 
-FAILURES = (DeliveryError, DeclarationError, RegistrationError, LandingLockedError)
+FAILURES = (DeliveryError, DeclarationError, RegistrationError, LandingLockedError, IntegrityError)
 
 
 @click.group()
@@ -44,7 +46,10 @@ def main() -> None:
 )
 @click.option("--target", default=None, help="dbt target to register the bronze tables on (default: $DBT_TARGET, else local).")
 @click.option("--no-register", is_flag=True, help="Land only; do not point the bronze tables at the new loads.")
-def load(source_dir: Path, system: str | None, patterns: tuple[str, ...], delivery: str | None, target: str | None, no_register: bool) -> None:
+@click.option("--again", is_flag=True, help="Land tables whose files are unchanged too, as new loads (after `verify` reported drift).")
+def load(
+    source_dir: Path, system: str | None, patterns: tuple[str, ...], delivery: str | None, target: str | None, no_register: bool, again: bool
+) -> None:
     """Land the files of SOURCE and point the bronze tables at them."""
     url = landing_url()
     try:
@@ -53,12 +58,38 @@ def load(source_dir: Path, system: str | None, patterns: tuple[str, ...], delive
         with lake_lock():  # before anything is printed: a second run stops with one line
             found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery)
             _print_files(found)
-            landed = land(found, url)
+            landed = land(found, url, again=again)
             _print_summary(found, landed)
             if not no_register:
                 register_bronze_tables(bronze_locations(url), target=target)
     except FAILURES as exc:
         _fail(exc)
+
+
+@main.command()
+@click.option("--system", default=None, help="Check only the loads of this declared source system.")
+@click.option("--archived", is_flag=True, help="Check the archived loads too, not only the current load of each table.")
+def verify(system: str | None, archived: bool) -> None:
+    """Read back the committed loads bronze reads and compare them with their manifests; exit 1 on any drift."""
+    url = landing_url()
+    try:
+        systems = load_systems()
+        if system is not None and system not in systems:
+            raise DeliveryError(f"no source system {system!r} is declared; declared: {', '.join(systems)}")
+        with lake_lock():  # a landing run committing meanwhile would look like drift
+            result = verify_loads(url, systems, system, archived=archived)
+    except FAILURES as exc:
+        _fail(exc)
+    for drift in result.drift:
+        click.echo(f"drift: {drift.path}: {drift.problem}", err=True)
+    for path in result.unchecked:
+        click.echo(f"not checked: {path}: landed before parts had checksums; present", err=True)
+    checked = f"{result.loads} loads in {url}: {result.files} files, {result.bytes / 1e6:,.1f} MB read back"
+    if result.drift:
+        _fail(
+            f"{len(result.drift)} files differ from their manifests ({checked}); land each drifted load's delivery again: python -m ingestion load --source DIR --again"
+        )
+    click.echo(f"verified {checked}: every file as landed")
 
 
 @main.command()

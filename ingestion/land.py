@@ -5,19 +5,22 @@ Unity Catalog volume paths ``/Volumes/...`` work alike, see ingestion/storage.py
 
     <system>/<table>/<load_id>/source/<file as delivered>     every delivered file of the load, byte for byte
     <system>/<table>/<load_id>/data/part-00000.jsonl ...      bronze rows (ingestion/write.py): what bronze.<table> reads
-    <system>/<table>/<load_id>/_manifest.json                 the commit marker: files and their SHA-256, rows, parts
+    <system>/<table>/<load_id>/_manifest.json                 the commit marker: files and parts with their size and SHA-256, rows
     load_log/<system>__<table>__<load_id>.jsonl               one line per delivered file (per sheet) of the load: landing.loads
 
 A table's current load is its newest committed load. The files of one table in one delivery are
 one load. A table whose files have the same content (SHA-256) as its current load is not landed
 again; a changed file for a delivery that was landed before gives a new load that replaces it
 (the earlier one stays archived). Each load is written under ``_tmp_<load_id>`` and moved into
-place only when every file of the delivery has been read to its end; its ``_manifest.json`` is
-written last and is the commit marker, then its load-log file. Locally the move is an atomic
-rename, but on object stores and volumes it is a copy and a delete, so a load folder without a
-manifest may be partial: it is never read, and the next run removes it, as it does ``_tmp_``
-folders left by a killed run; a committed load whose load-log file is missing (a run killed
-between the two writes) gets it written by the next run.
+place only when every file of the delivery has been read to its end. Locally the move is an
+atomic rename, but on object stores and volumes it is a copy and a delete, so each file is read
+back at its final place and checked against the size and SHA-256 it was written with (on Azure
+after its server-side copy has finished) before its original is deleted. Only when every load of
+the delivery is proven in place are their ``_manifest.json`` written (the commit marker, itself
+read back), then their load-log files. A load folder without a manifest may be partial: it is
+never read, and the next run removes it, as it does ``_tmp_`` folders left by a killed run or a
+failed check; a committed load whose load-log file is missing (a run killed between the two
+writes) gets it written by the next run. ``ingestion.verify`` checks committed loads later.
 
 One run per lake at a time: a run holds ``$SALES_LAKE_DIR/ingestion.lock`` (``flock``) while it lands.
 """
@@ -46,9 +49,9 @@ import fsspec
 from ingestion.declaration import System, load_systems
 from ingestion.find import Delivery, DeliveryError, TableFiles, check_landing_url, find_delivery
 from ingestion.read import read_file
-from ingestion.settings import lake_dir
-from ingestion.storage import landing_filesystem, move_folder, write_whole
-from ingestion.write import DEFAULT_PART_BYTES, BronzeWriter
+from ingestion.settings import copy_timeout, lake_dir
+from ingestion.storage import Digest, IntegrityError, landing_filesystem, move_verified, write_whole
+from ingestion.write import DEFAULT_PART_BYTES, BronzeWriter, LandedPart
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,7 @@ class LandedTable:
     loaded_at: str  # ISO UTC with microseconds; every bronze row's _loaded_at
     files: tuple[LandedFile, ...]
     rows_read: int
-    parts: int
+    parts: tuple[LandedPart, ...]
     location: str  # URL of the data folder bronze.<table> reads
     status: str = "new"  # new / unchanged: already landed as load X / replaces load X of delivery 'd' (content changed)
 
@@ -92,10 +95,21 @@ class LandedTable:
     def qualified_name(self) -> str:
         return f"{self.system}.{self.table}"
 
+    def stored_files(self) -> dict[str, Digest | None]:
+        """What the load's folder must hold besides its manifest, by path relative to it (None: landed before parts had checksums)."""
+        files: dict[str, Digest | None] = {f"source/{file.name}": Digest(file.bytes, file.sha256) for file in self.files}
+        for part in self.parts:
+            files[f"data/{part.name}"] = part.digest if part.sha256 else None
+        return files
+
     def manifest(self) -> dict:
         fields = asdict(self)
         del fields["status"]
         return fields
+
+    def load_log(self) -> bytes:
+        """The load's file in the load log: one JSON line per row of ``load_log_lines``."""
+        return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in self.load_log_lines()).encode("utf-8")
 
     def load_log_lines(self) -> list[dict]:
         """One landing.loads row per delivered file, or per sheet of a workbook read with ``sheets: all``."""
@@ -121,10 +135,11 @@ def land_delivery(
     part_bytes: int = DEFAULT_PART_BYTES,
     progress: bool | None = None,
     workers: int | None = None,
+    again: bool = False,
 ) -> list[LandedTable]:
     """Find the files of ``source_dir`` (see ingestion.find.find_delivery) and land them (see ``land``)."""
     found = find_delivery(source_dir, systems=systems, system=system, patterns=patterns, name=delivery)
-    return land(found, landing_url, systems=systems, loaded_at=loaded_at, part_bytes=part_bytes, progress=progress, workers=workers)
+    return land(found, landing_url, systems=systems, loaded_at=loaded_at, part_bytes=part_bytes, progress=progress, workers=workers, again=again)
 
 
 def land(
@@ -136,14 +151,17 @@ def land(
     part_bytes: int = DEFAULT_PART_BYTES,
     progress: bool | None = None,
     workers: int | None = None,
+    again: bool = False,
 ) -> list[LandedTable]:
-    """Land every table of ``delivery``; if any file is refused, nothing of it is committed.
+    """Land every table of ``delivery``; if any file is refused, or any landed file is not proven in
+    place, nothing of it is committed.
 
-    Raises DeliveryError, with a message for a person. ``progress``: show a progress bar per table
+    Raises DeliveryError or IntegrityError, with a message for a person. ``progress``: show a progress bar per table
     (default: when stderr is a terminal); one summary line per file is logged either way.
     ``workers``: tables are read in this many processes at once (default: one per core, at most
     two, which keeps the peak memory of a run within twice that of one reader; one when the
-    tables besides the largest are too small for a second process to pay).
+    tables besides the largest are too small for a second process to pay). ``again``: land a table
+    even when its files are those of its current load (after ``verify`` found that load drifted).
     """
     check_landing_url(landing_url)
     systems = load_systems() if systems is None else systems
@@ -157,7 +175,7 @@ def land(
     with lake_lock():
         fs, root = landing_filesystem(landing_url)
         _remove_unfinished_loads(fs, root, systems)
-        committed = _committed_loads(fs, root, systems)
+        committed = committed_loads(fs, root, systems)
         _complete_load_log(fs, root, committed)
 
         landed: dict[str, LandedTable] = {}
@@ -166,11 +184,15 @@ def land(
             table = table_files.table
             hashes = tuple((_sha256(file.path), file.path.stat().st_size) for file in table_files.files)
             earlier = committed.get(table.qualified_name, [])
-            if earlier and sorted(sha for sha, _ in hashes) == sorted(file.sha256 for file in earlier[-1].files):
+            unchanged = earlier and sorted(sha for sha, _ in hashes) == sorted(file.sha256 for file in earlier[-1].files)
+            if unchanged and not again:
                 landed[table.qualified_name] = replace(earlier[-1], status=f"unchanged: already landed as load {earlier[-1].load_id}")
                 continue
             replaced = [load.load_id for load in earlier if load.delivery == delivery.name]
-            status = f"replaces load {replaced[-1]} of delivery '{delivery.name}' (content changed)" if replaced else "new"
+            if unchanged:
+                status = f"replaces load {earlier[-1].load_id} (same files, landed again)"
+            else:
+                status = f"replaces load {replaced[-1]} of delivery '{delivery.name}' (content changed)" if replaced else "new"
             load_dir = f"{root}/{table.system}/{table.name}/{load_id}"
             stages.append(_Stage(table_files, hashes, load_dir, loaded_at_text, part_bytes, status))
 
@@ -196,10 +218,14 @@ def land(
                 location=fs.unstrip_protocol(f"{stage.load_dir}/data"),
                 status=stage.status,
             )
-        for stage in stages:
-            result = landed[stage.table_files.table.qualified_name]
-            move_folder(fs, stage.tmp_dir, stage.load_dir)
-            # The manifest is the commit marker: written last, once the load's files are all in place.
+        results = [landed[stage.table_files.table.qualified_name] for stage in stages]
+        for stage, result in zip(stages, results, strict=True):
+            try:
+                move_verified(fs, stage.tmp_dir, stage.load_dir, result.stored_files(), copy_timeout=copy_timeout())
+            except IntegrityError as exc:
+                raise IntegrityError(f"{result.qualified_name}: {exc}; nothing of delivery '{delivery.name}' was committed: land it again") from None
+        # The manifests are the commit markers: written last, once every load's files are proven in place.
+        for stage, result in zip(stages, results, strict=True):
             write_whole(fs, f"{stage.load_dir}/{MANIFEST}", json.dumps(result.manifest(), indent=2).encode("utf-8"))
             _write_load_log(fs, root, result)
     return [landed[table_files.table.qualified_name] for table_files in delivery.tables]
@@ -213,7 +239,7 @@ def bronze_locations(landing_url: str, systems: Mapping[str, System] | None = No
     """
     systems = load_systems() if systems is None else systems
     fs, root = landing_filesystem(landing_url)
-    current = {name: loads[-1].location for name, loads in _committed_loads(fs, root, systems).items()}
+    current = {name: loads[-1].location for name, loads in committed_loads(fs, root, systems).items()}
     return {**current, "landing.loads": fs.unstrip_protocol(f"{root}/{LOAD_LOG}")} if current else {}
 
 
@@ -221,7 +247,7 @@ def landed_systems(landing_url: str, systems: Mapping[str, System] | None = None
     """The declared source systems that have at least one committed load, in declaration order."""
     systems = load_systems() if systems is None else systems
     fs, root = landing_filesystem(landing_url)
-    committed = _committed_loads(fs, root, systems)
+    committed = committed_loads(fs, root, systems)
     return [name for name, system in systems.items() if any(table.qualified_name in committed for table in system.tables)]
 
 
@@ -291,7 +317,7 @@ class _Stage:
         return sum(size * (10 if file.spec.format == "excel" else 1) for file, (_, size) in zip(self.table_files.files, self.hashes, strict=True))
 
 
-Staged = tuple[tuple[LandedFile, ...], int]  # the load's files, its number of parts
+Staged = tuple[tuple[LandedFile, ...], tuple[LandedPart, ...]]  # the load's files and its bronze parts
 
 
 def _stage_loads(fs: fsspec.AbstractFileSystem, landing_url: str, stages: list[_Stage], show_progress: bool, workers: int | None) -> list[Staged]:
@@ -464,16 +490,15 @@ def _write_load(fs: fsspec.AbstractFileSystem, stage: _Stage, reporter: _Reporte
     except BaseException:
         writer.abort()
         raise
-    return tuple(files), len(parts)
+    return tuple(files), tuple(parts)
 
 
 def _write_load_log(fs: fsspec.AbstractFileSystem, root: str, load: LandedTable) -> None:
-    lines = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in load.load_log_lines())
     fs.makedirs(f"{root}/{LOAD_LOG}", exist_ok=True)
-    write_whole(fs, _load_log_path(root, load), lines.encode("utf-8"))
+    write_whole(fs, load_log_path(root, load), load.load_log())
 
 
-def _load_log_path(root: str, load: LandedTable) -> str:
+def load_log_path(root: str, load: LandedTable) -> str:
     return f"{root}/{LOAD_LOG}/{load.system}__{load.table}__{load.load_id}.jsonl"
 
 
@@ -483,13 +508,13 @@ def _complete_load_log(fs: fsspec.AbstractFileSystem, root: str, committed: Mapp
     present = {fs._strip_protocol(path) for path in present}
     for loads in committed.values():
         for load in loads:
-            path = _load_log_path(root, load)
+            path = load_log_path(root, load)
             if fs._strip_protocol(path) not in present:
                 log.warning("writing the missing load-log file %s of committed load %s", fs.unstrip_protocol(path), load.load_id)
                 _write_load_log(fs, root, load)
 
 
-def _committed_loads(fs: fsspec.AbstractFileSystem, root: str, systems: Mapping[str, System]) -> dict[str, list[LandedTable]]:
+def committed_loads(fs: fsspec.AbstractFileSystem, root: str, systems: Mapping[str, System]) -> dict[str, list[LandedTable]]:
     """The committed loads of every declared table that has one, oldest first, read from their manifests."""
     loads: dict[str, list[LandedTable]] = {}
     for system in systems.values():
@@ -518,7 +543,11 @@ def _from_manifest(fields: dict) -> LandedTable | None:
         LandedFile(**{**file, "extra_fields": tuple(file["extra_fields"]), "sheets": tuple(tuple(sheet) for sheet in file.get("sheets", ()))})
         for file in fields["files"]
     )
-    return LandedTable(**{**fields, "files": files, "status": ""})
+    if isinstance(fields["parts"], int):  # landed before parts had checksums: their names only
+        parts = tuple(LandedPart(f"part-{index:05d}.jsonl", 0, "") for index in range(fields["parts"]))
+    else:
+        parts = tuple(LandedPart(**part) for part in fields["parts"])
+    return LandedTable(**{**fields, "files": files, "parts": parts, "status": ""})
 
 
 def _remove_unfinished_loads(fs: fsspec.AbstractFileSystem, root: str, systems: Mapping[str, System]) -> None:

@@ -22,3 +22,8 @@ def lake_dir() -> Path:
 def landing_url() -> str:
     """Storage root of the landing zone, as a URL (``file://`` by default)."""
     return os.environ.get("SALES_LANDING_URL") or (lake_dir() / "landing").as_uri()
+
+
+def copy_timeout() -> float:
+    """Seconds landing waits for one server-side copy (Azure) before it gives up, committing nothing."""
+    return float(os.environ.get("SALES_COPY_TIMEOUT_SECONDS") or 600)

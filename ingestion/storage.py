@@ -1,5 +1,6 @@
-"""The landing zone's storage: one URL form per backend, one fsspec filesystem for land.py, and
-the two operations whose guarantees differ between a local disk and the other backends.
+"""The landing zone's storage: one URL form per backend, one fsspec filesystem for land.py, the
+two operations whose guarantees differ between a local disk and the other backends, and the check
+that a stored file holds exactly the bytes that were landed.
 
 - ``file:///...`` (the default): the local disk.
 - ``s3://<bucket>/<prefix>``: Amazon S3 or an S3-compatible store, through s3fs.
@@ -16,12 +17,35 @@ the SDK's OAuth variables); nothing here reads or logs them.
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import fsspec
+from fsspec.asyn import sync
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
 VOLUMES_PREFIX = "/Volumes/"
 AZURE_SCHEMES = ("abfs", "abfss", "az")  # the ones adlfs registers
+READ_BACK_BYTES = 8 << 20  # a stored file is read back this much at a time to check its checksum
+
+
+class IntegrityError(Exception):
+    """A stored file is not what was landed (missing, another size or checksum), or a copy did not finish."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What a stored file must hold: its size and the SHA-256 of its bytes."""
+
+    bytes: int
+    sha256: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Digest:
+        return cls(len(data), hashlib.sha256(data).hexdigest())
 
 
 def landing_filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -56,27 +80,97 @@ def _azure_filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
     return azure, azure._strip_protocol(url)
 
 
-def move_folder(fs: fsspec.AbstractFileSystem, source: str, target: str) -> None:
-    """Move the files under ``source`` to ``target``.
+def move_verified(fs: fsspec.AbstractFileSystem, source: str, target: str, expected: Mapping[str, Digest], *, copy_timeout: float) -> None:
+    """Move the files of folder ``source`` (``expected``: their paths relative to it) to ``target``
+    and prove each in place, read back from the backend; raise IntegrityError naming the first file
+    that is not what was written.
 
-    On a local disk this is one atomic rename. Object stores and volumes have no rename: each file
-    is copied, then ``source`` is deleted, so a reader may see ``target`` half filled; callers mark
-    it complete afterwards (land.py writes the load's manifest).
+    On a local disk the move is one atomic rename. Object stores and volumes have no rename: each
+    file is copied (on Azure a server-side copy, awaited up to ``copy_timeout`` seconds), checked at
+    ``target``, and only then deleted from ``source``. After a failure ``source`` keeps every file
+    not yet proven; nothing here marks ``target`` complete (land.py's manifest does, afterwards).
     """
     if isinstance(fs, LocalFileSystem):
         fs.mv(source, target, recursive=True)
+        for name, digest in expected.items():
+            check_file(fs, f"{target}/{name}", digest)
         return
-    # Not fs.mv(recursive=True): on object stores fsspec would also copy the folder's pseudo-directory
-    # entries, which are not objects, and fail.
-    files = fs.find(source)
-    fs.copy(files, [target + path[len(source) :] for path in files], on_error="raise")
-    fs.rm(source, recursive=True)
+    # File by file, not fs.mv(recursive=True): that would also copy the folder's pseudo-directory
+    # entries, which are not objects, and delete the originals before anything is checked.
+    for name, digest in expected.items():
+        fs.cp_file(f"{source}/{name}", f"{target}/{name}")
+        await_copy(fs, f"{target}/{name}", copy_timeout)
+        check_file(fs, f"{target}/{name}", digest)
+        fs.rm_file(f"{source}/{name}")
+    if fs.exists(source):
+        fs.rm(source, recursive=True)
 
 
 def write_whole(fs: fsspec.AbstractFileSystem, path: str, data: bytes) -> None:
-    """Write a small file that readers see entirely or not at all, even if the process dies midway."""
+    """Write a small file that readers see entirely or not at all, even if the process dies midway,
+    and read it back: raise IntegrityError (the file removed) when the backend holds other bytes."""
     if isinstance(fs, LocalFileSystem):  # a local write can be torn by a crash; a rename cannot
         fs.pipe_file(f"{path}.partial", data)
         fs.mv(f"{path}.partial", path)
     else:  # one PUT: object stores and volumes never show part of an object
         fs.pipe_file(path, data)
+    try:
+        check_file(fs, path, Digest.of(data))
+    except IntegrityError:
+        fs.rm_file(path)
+        raise
+
+
+def file_problem(fs: fsspec.AbstractFileSystem, path: str, expected: Digest) -> str | None:
+    """How the stored file ``path`` differs from ``expected`` (missing, size, checksum), read back whole; None when it matches."""
+    try:
+        size = fs.info(path)["size"]
+    except FileNotFoundError:
+        return "missing"
+    if size != expected.bytes:
+        return f"{size:,} bytes where {expected.bytes:,} were landed"
+    digest = hashlib.sha256()
+    with fs.open(path, "rb", block_size=READ_BACK_BYTES) as handle:
+        while chunk := handle.read(READ_BACK_BYTES):
+            digest.update(chunk)
+    if digest.hexdigest() != expected.sha256:
+        return f"SHA-256 {digest.hexdigest()[:12]}… where {expected.sha256[:12]}… was landed"
+    return None
+
+
+def check_file(fs: fsspec.AbstractFileSystem, path: str, expected: Digest) -> None:
+    if problem := file_problem(fs, path, expected):
+        raise IntegrityError(f"{fs.unstrip_protocol(path)}: {problem}")
+
+
+def await_copy(fs: fsspec.AbstractFileSystem, path: str, timeout: float) -> None:
+    """Wait for the server-side copy into ``path`` to finish (Azure only: S3's copy and the volumes' download
+    and upload return when done); IntegrityError when it failed, was aborted or is still running after ``timeout`` s."""
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else fs.protocol
+    if not set(protocols) & set(AZURE_SCHEMES):
+        return
+    deadline, pause = time.monotonic() + timeout, 0.05
+    while True:
+        status, description = copy_status(fs, path)
+        if status in (None, "success"):
+            return
+        if status != "pending":
+            raise IntegrityError(f"{fs.unstrip_protocol(path)}: the server-side copy ended {status}: {description or 'no reason given'}")
+        if time.monotonic() >= deadline:
+            raise IntegrityError(
+                f"{fs.unstrip_protocol(path)}: the server-side copy was still pending after {timeout:.0f} s "
+                "(SALES_COPY_TIMEOUT_SECONDS); the load is not committed, land again"
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
+def copy_status(fs: fsspec.AbstractFileSystem, path: str) -> tuple[str | None, str | None]:
+    """The Azure blob's copy status (pending / success / aborted / failed, None if it was never copied) and its description."""
+    container, blob, _ = fs.split_path(path)
+
+    async def properties():
+        return await fs.service_client.get_blob_client(container, blob).get_blob_properties()
+
+    copy = sync(fs.loop, properties).copy
+    return copy.status, copy.status_description

@@ -1,8 +1,8 @@
 """A small fsspec filesystem for Unity Catalog volumes, over databricks-sdk's Files API.
 
 It stands in for a library, and does only what land.py needs: makedirs, put_file, whole-file
-reads and writes (``rb`` / ``wb``, text through fsspec's wrapper), exists / info / ls / glob /
-find, recursive rm, and cp_file (fsspec's copy builds on it). The one fsspec implementation for
+reads and writes (``rb`` streamed, ``wb`` whole; text through fsspec's wrapper), exists / info /
+ls / glob / find, rm_file and recursive rm, and cp_file (fsspec's copy builds on it). The one fsspec implementation for
 volumes on PyPI, fsspec-databricks (early beta), does not fit: its 0.2 releases need
 databricks-sdk >= 0.156, which dbt-databricks 1.12 rules out (< 0.118), and 0.1.10, tried against
 the Files API stub of the tests, also calls the SCIM ``Me`` and workspace-settings APIs before it
@@ -11,7 +11,7 @@ module with it once the pins allow.
 
 Paths are volume paths with no scheme (``/Volumes/<catalog>/<schema>/<volume>/...``), and
 ``unstrip_protocol`` gives them back unchanged: that is the form Databricks' ``read_files`` takes.
-The Files API has no rename: a move is a copy of each file and a delete (storage.move_folder), and
+The Files API has no rename: a move is a copy of each file and a delete (storage.move_verified), and
 land.py's commit marker (``_manifest.json``, written last) is what makes a load visible.
 Authentication is the SDK's own: DATABRICKS_HOST with DATABRICKS_TOKEN, OAuth
 (DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET) or a configuration profile.
@@ -29,6 +29,8 @@ from databricks.sdk.errors import NotFound
 from fsspec import AbstractFileSystem
 
 log = logging.getLogger(__name__)
+
+STREAM_CHUNK = 1 << 20  # bytes a download is read by
 
 
 class VolumesFileSystem(AbstractFileSystem):
@@ -96,10 +98,17 @@ class VolumesFileSystem(AbstractFileSystem):
         if mode == "wb":
             return _UploadOnClose(self, path)
         if mode != "rb":
-            raise ValueError(f"{path}: mode {mode!r} is not supported on volumes, only whole-file rb and wb")
+            raise ValueError(f"{path}: mode {mode!r} is not supported on volumes, only rb and whole-file wb")
         try:
-            with self.files.download(path).contents as contents:
-                return io.BytesIO(contents.read())
+            contents = self.files.download(path).contents
+        except NotFound as exc:
+            raise FileNotFoundError(path) from exc
+        contents.set_chunk_size(STREAM_CHUNK)  # the SDK's read(n) joins chunks: small ones make large reads slow
+        return io.BufferedReader(_Download(contents), buffer_size=STREAM_CHUNK)
+
+    def rm_file(self, path: str) -> None:
+        try:
+            self.files.delete(self._strip_protocol(path))
         except NotFound as exc:
             raise FileNotFoundError(path) from exc
 
@@ -120,6 +129,27 @@ class VolumesFileSystem(AbstractFileSystem):
             # A stream of unknown size: with use_parallel=False the SDK sends it in one request
             # below its multipart threshold (50 MiB), in parts above it.
             self.files.upload(self._strip_protocol(path2), contents, overwrite=True, use_parallel=False)
+
+
+class _Download(io.RawIOBase):
+    """A download as a raw stream, so that reading a large file holds one chunk at a time and closing it ends the request."""
+
+    def __init__(self, contents: Any) -> None:
+        super().__init__()
+        self.contents = contents
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.contents.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.contents.close()
+        super().close()
 
 
 class _UploadOnClose(io.BytesIO):

@@ -5,25 +5,42 @@ lineage columns ``_source_file``, ``_source_position``, ``_loaded_at``; a record
 read has every field null and carries ``_raw_record`` and ``_read_problem`` too. Rows go to
 ``data/part-00000.jsonl``, ``part-00001.jsonl``, … of about ``part_bytes`` each (a row is never
 split), so Spark reads a large load in parallel; a load always has at least one part, empty for a
-file without records. On a local disk parts are written in place; on other backends each part is
+file without records. Each part's size and SHA-256 are taken from the bytes as written, for the
+manifest and for checking the part once it is in place (storage.move_verified). On a local disk parts are written in place; on other backends each part is
 written to a local temporary file and uploaded when complete, so memory stays bounded there too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import fsspec
 import orjson
 from fsspec.implementations.local import LocalFileSystem
 
 from ingestion.read import SourceStream
+from ingestion.storage import Digest
 
 DEFAULT_PART_BYTES = 128 << 20
 FLUSH_BYTES = 1 << 20  # rows are buffered and written this many bytes at a time
+
+
+@dataclass(frozen=True)
+class LandedPart:
+    """One bronze part of a load, as written."""
+
+    name: str  # part-00000.jsonl, ...
+    bytes: int
+    sha256: str
+
+    @property
+    def digest(self) -> Digest:
+        return Digest(self.bytes, self.sha256)
 
 
 class BronzeWriter:
@@ -35,7 +52,8 @@ class BronzeWriter:
         self.fs, self.data_dir, self.columns, self.loaded_at = fs, data_dir, tuple(columns), loaded_at
         self.part_bytes = max(1, part_bytes)
         self.local = isinstance(fs, LocalFileSystem)
-        self.parts: list[str] = []  # names of the finished parts
+        self.parts: list[LandedPart] = []  # the finished parts
+        self._digest, self._written = hashlib.sha256(), 0  # of the part being written
         self._out = None
         self._staged: str | None = None  # local file of the part being written, when the backend is not local
         self._buffer: list[bytes] = []
@@ -80,8 +98,8 @@ class BronzeWriter:
         self._buffered, self._part_size, self._rows_in_part = buffered, part_size, in_part
         return rows
 
-    def close(self) -> list[str]:
-        """Finish the last part; the names of the parts written."""
+    def close(self) -> list[LandedPart]:
+        """Finish the last part; the parts written."""
         self._finish_part()
         return self.parts
 
@@ -104,9 +122,13 @@ class BronzeWriter:
             handle, self._staged = tempfile.mkstemp(prefix="bronze-part-", suffix=".jsonl")
             self._out = os.fdopen(handle, "wb")
         self._part_size = self._rows_in_part = 0
+        self._digest, self._written = hashlib.sha256(), 0
 
     def _flush(self) -> None:
-        self._out.write(b"".join(self._buffer))
+        data = b"".join(self._buffer)
+        self._digest.update(data)
+        self._written += len(data)
+        self._out.write(data)
         self._buffer.clear()
         self._buffered = 0
 
@@ -119,7 +141,7 @@ class BronzeWriter:
             self.fs.put_file(self._staged, path)
             os.unlink(self._staged)
             self._staged = None
-        self.parts.append(path.rsplit("/", 1)[1])
+        self.parts.append(LandedPart(path.rsplit("/", 1)[1], self._written, self._digest.hexdigest()))
 
     def _next_part(self) -> None:
         self._finish_part()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ingestion.tests.backends import azurite, backend, files_api, s3_endpoint  # noqa: F401 - fixtures of the storage tests
 from ingestion.tests.deliveries import write_delivery
 
 

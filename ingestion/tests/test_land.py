@@ -206,7 +206,9 @@ def test_a_load_keeps_the_originals_adds_lineage_and_leaves_no_temporary_folder(
             "system": "sales", "table": table.table, "delivery": "delivery", "load_id": LOAD_ID, "loaded_at": LOADED_AT_TEXT,
             "files": [{"name": files[table.table], "sha256": hashlib.sha256(delivered).hexdigest(), "bytes": len(delivered),
                        "rows_read": 1, "extra_fields": [], "sheets": []}],
-            "rows_read": 1, "parts": 1, "location": load.as_uri() + "/data",
+            "rows_read": 1, "location": load.as_uri() + "/data",
+            "parts": [{"name": "part-00000.jsonl", "bytes": len(part := (load / "data/part-00000.jsonl").read_bytes()),
+                       "sha256": hashlib.sha256(part).hexdigest()}],
         }  # fmt: skip
     (row,) = landed_rows(landing, "orders")
     assert list(row) == [*ORDER_COLUMNS, *LINEAGE]
@@ -334,7 +336,11 @@ def test_bronze_parts_are_bounded_and_hold_every_row_once(delivery: Path, tmp_pa
     )
     assert parts[0].read_text().startswith(first_row) and len(first_row) == 346  # 347 from position 10 on: 2 rows fit in 1000 bytes
     assert [part.name for part in parts] == [f"part-{index:05d}.jsonl" for index in range(20)]
-    assert orders.parts == 20 == json.loads((load / "_manifest.json").read_text())["parts"]
+    # the manifest names each part with its size and SHA-256, as read from the disk here
+    assert json.loads((load / "_manifest.json").read_text())["parts"] == [
+        {"name": part.name, "bytes": part.stat().st_size, "sha256": hashlib.sha256(part.read_bytes()).hexdigest()} for part in parts
+    ]
+    assert len(orders.parts) == 20
     assert [part.stat().st_size for part in parts] == [692] * 5 + [694] * 15
     assert [(row["row_id"], row["_source_position"]) for row in landed_rows(landing, "orders")] == [(str(100 + n), n) for n in range(40)]
 
