@@ -2,6 +2,8 @@
 #   make run SOURCE=<dir>              same job on your own delivery instead of generated sample data
 #   make run SYSTEM=<name> SOURCE=<dir> land only the tables of one declared source system, then build
 #   make run SCALE=10                  a bigger sample (1 = about 10k order lines, 100 = about 1M)
+#   make build                         build, test and publish what has been landed (no landing)
+#   make rollback                      readers see the previously published version again
 #   make docs                          generate and serve the dbt docs (lineage, column descriptions)
 #   make bench                         time generate / land / build per scale (BENCH_SCALES="1 10 100")
 SHELL := /bin/bash
@@ -29,7 +31,7 @@ DELIVERY := $(or $(SOURCE),$(SAMPLE_DIR))
 # the sample data of `make run` without SOURCE: the named system's, else sales
 SAMPLE_SYSTEM := $(or $(SYSTEM),sales)
 
-.PHONY: run test lint docs setup clean cluster-up cluster-down bench
+.PHONY: run build rollback test lint docs setup clean cluster-up cluster-down bench
 
 setup: $(VENV)/.installed
 
@@ -41,16 +43,13 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-# Land the delivery (every declared table its files belong to, or only SYSTEM's), then build and
-# test what has been landed: `python -m ingestion selector` names the systems with a committed
-# load, so systems that never had a delivery are left out of the build.
+# Land the delivery (every declared table its files belong to, or only SYSTEM's), then build,
+# test and publish what has been landed (`build`).
 run: setup
 	@start=$$(date +%s); \
 	if [ -z "$(SOURCE)" ]; then $(BIN)/python -m samples generate --system $(SAMPLE_SYSTEM) --out "$(SAMPLE_DIR)" --scale $(SCALE) --seed $(SEED); fi; \
 	$(BIN)/python -m ingestion load --source "$(DELIVERY)" --target $(TARGET) $(if $(SYSTEM),--system $(SYSTEM)); \
-	selection="$$($(BIN)/python -m ingestion selector)"; \
-	echo "dbt build --select $$selection"; \
-	$(BIN)/dbt build --target $(TARGET) --select "$$selection"; \
+	$(MAKE) --no-print-directory build; \
 	echo; \
 	echo "Done in $$(( $$(date +%s) - start )) s. Gold tables (schema gold): dim_customers, dim_products, fct_order_lines,"; \
 	echo "profit_by_year, profit_by_category, profit_by_sub_category, profit_by_customer. Look next:"; \
@@ -67,6 +66,18 @@ test: setup lint .lake/tools/node_modules/.bin/azurite-blob
 .lake/tools/node_modules/.bin/azurite-blob:
 	@command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
 	npm install --prefix .lake/tools --no-audit --no-fund azurite@3.35.0
+
+# Build the systems that have a committed load (`python -m ingestion selector`; systems never
+# delivered are left out) as a new candidate version (SALES_BUILD_VERSION: the candidate schemas
+# are silver__<version>, gold__<version>), test it there, and publish it only if everything passed.
+build: setup
+	@selection="$$($(BIN)/python -m ingestion selector)"; \
+	version="v$$(date -u +%Y%m%d%H%M%S)"; \
+	echo "dbt build --select $$selection   (version $$version)"; \
+	SALES_BUILD_VERSION=$$version $(BIN)/dbt build --target $(TARGET) --select "$$selection"
+
+rollback: setup
+	$(BIN)/dbt run-operation rollback_publish --target $(TARGET)
 
 lint: setup
 	$(BIN)/sqlfluff lint models analyses tests

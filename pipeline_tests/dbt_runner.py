@@ -3,7 +3,9 @@ lake and one project, the way a user does.
 
 Every test module here goes through ``Pipeline``: it fixes the lake (``SALES_LAKE_DIR``), the
 project (the repository, or a temporary copy), and a work folder for dbt's target and log paths,
-so that tests never write into the repository nor share a Derby metastore by accident.
+so that tests never write into the repository nor share a Derby metastore by accident. Each
+``dbt build`` (run, seed) gets a version of its own, as ``make build`` gives one
+(SALES_BUILD_VERSION); other commands read the published schemas.
 
 dbt runs either in this process (``invoke``: dbt's ``dbtRunner``; the Spark session it starts stays
 up for the test to query, and keeps the metastore of the first lake it opened for the rest of the
@@ -13,17 +15,32 @@ start, so a test keeps the number of invocations small).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
+BUILDING = {"build", "run", "seed", "snapshot"}  # the dbt commands that write a candidate version
+
+
+def new_version() -> str:
+    """A build version as ``make build`` makes one, to the microsecond so that builds in one second differ."""
+    return dt.datetime.now(dt.UTC).strftime("v%Y%m%d%H%M%S%f")
+
+
+def version_env(command: tuple[object, ...]) -> dict[str, str | None]:
+    """SALES_BUILD_VERSION for a dbt ``command``: a new version for a building command, unset for the others."""
+    building = next((str(arg) for arg in command if not str(arg).startswith("-")), "") in BUILDING
+    return {"SALES_BUILD_VERSION": new_version() if building else None}
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,7 @@ class Pipeline:
     def env(self) -> dict[str, str]:
         env = {**os.environ, **self.extra_env}
         env.pop("SALES_LANDING_URL", None)  # the lake's own landing zone, never a cloud one
+        env.pop("SALES_BUILD_VERSION", None)  # set per dbt command (version_env)
         env.update(
             SALES_LAKE_DIR=str(self.lake),
             DBT_PROJECT_DIR=str(self.project_dir),
@@ -77,15 +95,22 @@ class Pipeline:
         from dbt.cli.main import dbtRunner
 
         assert os.environ.get("SALES_LAKE_DIR") == str(self.lake), "set SALES_LAKE_DIR to the lake before dbt starts Spark in this process"
-        return dbtRunner().invoke(self.dbt_args(*command))
+        saved = os.environ.get("SALES_BUILD_VERSION")
+        _set_env(version_env(command))
+        try:
+            return dbtRunner().invoke(self.dbt_args(*command))
+        finally:
+            _set_env({"SALES_BUILD_VERSION": saved})
 
     def dbt(self, *command: object, check: bool = True, timeout: float | None = 1800) -> subprocess.CompletedProcess[str]:
         """Run dbt in a process of its own; fail with its output unless ``check`` is false."""
-        return self._run([DBT, *self.dbt_args(*command)], check=check, timeout=timeout, what=f"dbt {' '.join(map(str, command[:2]))}")
+        return self._run(
+            [DBT, *self.dbt_args(*command)], check=check, timeout=timeout, what=f"dbt {' '.join(map(str, command[:2]))}", env=version_env(command)
+        )
 
     def start_dbt(self, *command: object) -> subprocess.Popen[str]:
         """Start dbt in a session of its own (so a kill reaches the JVM that Spark starts too), stdout piped."""
-        return self._start([DBT, *self.dbt_args(*command)])
+        return self._start([DBT, *self.dbt_args(*command)], env=version_env(command))
 
     def show(self, query: str) -> list[dict[str, Any]]:
         """The rows of a query (Jinja allowed: ``{{ ref('x') }}``), through ``dbt show`` in a subprocess."""
@@ -127,16 +152,44 @@ class Pipeline:
 
     # --- processes --------------------------------------------------------------------------------
 
-    def _run(self, command: list[str], *, check: bool, what: str, timeout: float | None = 1800) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(command, cwd=self.project_dir, env=self.env, capture_output=True, text=True, check=False, timeout=timeout)
+    def _run(
+        self, command: list[str], *, check: bool, what: str, timeout: float | None = 1800, env: Mapping[str, str | None] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(command, cwd=self.project_dir, env=self._env(env), capture_output=True, text=True, check=False, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"{what} failed ({result.returncode}): {command}\n{result.stdout}\n{result.stderr}")
         return result
 
-    def _start(self, command: list[str]) -> subprocess.Popen[str]:
+    def _start(self, command: list[str], env: Mapping[str, str | None] | None = None) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            command, cwd=self.project_dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            command, cwd=self.project_dir, env=self._env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
         )
+
+    def _env(self, overrides: Mapping[str, str | None] | None) -> dict[str, str]:
+        env = self.env
+        for name, value in (overrides or {}).items():
+            if value is not None:
+                env[name] = value
+        return env
+
+
+def kill_when(process: subprocess.Popen[str], condition: Callable[[], bool], timeout: float = 300) -> None:
+    """SIGKILL ``process`` and its session (dbt and the JVM it started) as soon as ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, f"the process ended before the moment to kill it:\n{process.stdout.read()}"
+        assert time.monotonic() < deadline, "the moment to kill never came"
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _set_env(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _decimal(text: str) -> Any:

@@ -1,0 +1,182 @@
+"""Gold is published whole or not at all (macros/publish.sql), on a lake of its own, in subprocesses.
+
+A reader's view of every published relation (each silver and gold model and seed, row for row) is
+taken after a first published build (delivery A), then compared after each fault: a ``dbt build``
+killed (SIGKILL) inside the fact table, a build whose data test fails, and a publish killed
+between its views, which the next build finishes. A build of delivery B publishes B's figures
+(the independent pandas computation), and a rollback brings back A's view exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline_tests.dbt_runner import Pipeline, kill_when
+from pipeline_tests.reference import expected_categories, profit_by, raw_orders
+
+
+def published_relations(pipeline: Pipeline) -> list[str]:
+    """Every model and seed of the published schemas, as readers name them (``gold.fct_order_lines``), from dbt's manifest."""
+    manifest = json.loads((pipeline.target_path / "manifest.json").read_text())
+    names = []
+    for node in manifest["nodes"].values():
+        match = re.fullmatch(r"(silver|gold)__v\w+", node["schema"])
+        if node["resource_type"] in ("model", "seed") and match:
+            names.append(f"{match.group(1)}.{node['alias']}")
+    return sorted(names)
+
+
+def readers_view(pipeline: Pipeline, relations: list[str]) -> dict[str, list[str]]:
+    """What a reader gets from each published relation: its rows as JSON, sorted."""
+    shown = pipeline.show_many({name.replace(".", "__"): f"select * from {name}" for name in relations})
+    return {name: sorted(json.dumps(row, sort_keys=True, default=str) for row in shown[name.replace(".", "__")]) for name in relations}
+
+
+def gold_figures(pipeline: Pipeline) -> dict[str, dict[tuple, Decimal]]:
+    shown = pipeline.show_many({"by_year": "select * from gold.profit_by_year", "by_category": "select * from gold.profit_by_category"})
+    return {
+        "by_year": {(row["order_year"],): Decimal(row["profit"]) for row in shown["by_year"]},
+        "by_category": {(row["category"],): Decimal(row["profit"]) for row in shown["by_category"]},
+    }
+
+
+def expected_figures(delivery: Path) -> dict[str, dict[tuple, Decimal]]:
+    orders = raw_orders(delivery / "Orders.json")
+    orders = orders.join(expected_categories(delivery / "Products.csv", orders))
+    return {"by_year": profit_by(orders, ["order_year"]), "by_category": profit_by(orders, ["category"])}
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Delivery A built and published; its readers' view kept. Delivery B generated, not landed."""
+    work = tmp_path_factory.mktemp("publish")
+    pipeline = Pipeline(lake=work / "lake", work=work)
+    first, second = work / "a", work / "b"
+    pipeline.samples("generate", "--system", "sales", "--out", first, "--scale", "0.1", "--seed", "11")
+    pipeline.samples("generate", "--system", "sales", "--out", second, "--scale", "0.2", "--seed", "12")
+    pipeline.ingestion("load", "--source", first)
+    built = pipeline.dbt("build", "--select", pipeline.selector())
+    relations = published_relations(pipeline)
+    return {"pipeline": pipeline, "a": first, "b": second, "built_a": built, "relations": relations, "view_a": readers_view(pipeline, relations)}
+
+
+@pytest.fixture(scope="module")
+def faults(lake: dict) -> dict:
+    """Delivery B landed; a build killed inside the fact table; a build whose data test fails.
+    After each, what readers see."""
+    pipeline: Pipeline = lake["pipeline"]
+    pipeline.ingestion("load", "--source", lake["b"])
+    selector = pipeline.selector()
+    killed = pipeline.start_dbt("build", "--select", selector)
+    seen: list[str] = []
+
+    def inside_the_fact_table_build() -> bool:
+        seen.append(killed.stdout.readline())
+        return re.search(r"START sql table model gold__v\w+\.fct_order_lines", seen[-1]) is not None
+
+    kill_when(killed, inside_the_fact_table_build)
+    after_kill = readers_view(pipeline, lake["relations"])
+    # every record's share is above -1: the accounting test fails, as it would for a bad delivery
+    failed = pipeline.dbt("build", "--select", "+sales_load_accounting", "--vars", "{max_quarantine_share: -1}", check=False)
+    after_failure = readers_view(pipeline, lake["relations"])
+    return {"killed": killed, "after_kill": after_kill, "failed": failed, "after_failure": after_failure}
+
+
+@pytest.fixture(scope="module")
+def published_b(lake: dict, faults: dict) -> dict:
+    """Delivery B built and published, then rolled back."""
+    pipeline: Pipeline = lake["pipeline"]
+    built = pipeline.dbt("build", "--select", pipeline.selector())
+    figures = gold_figures(pipeline)
+    rolled_back = pipeline.dbt("run-operation", "rollback_publish")
+    return {"built": built, "figures": figures, "rolled_back": rolled_back, "after_rollback": readers_view(pipeline, lake["relations"])}
+
+
+@pytest.fixture(scope="module")
+def interrupted_publish(lake: dict, published_b: dict) -> dict:
+    """A build whose publish is killed after its first views (each view pauses 2 s), then the next build."""
+    pipeline: Pipeline = lake["pipeline"]
+    killed = pipeline.start_dbt("build", "--select", "profit_by_year", "--vars", "{publish_pause_seconds: 2}")
+    seen: list[str] = []
+
+    def publishing() -> bool:
+        seen.append(killed.stdout.readline())
+        return "Publishing version" in seen[-1]
+
+    kill_when(killed, lambda: publishing() and (time.sleep(3) or True))
+    journal = pipeline.show_many({"journal": "select version, event from audit.publish_log order by logged_at desc limit 1"})["journal"]
+    next_build = pipeline.dbt("build", "--select", "profit_by_year")
+    return {"seen": seen, "last_event": journal[0], "next_build": next_build, "after": readers_view(pipeline, lake["relations"])}
+
+
+def test_a_build_is_published_and_says_so(lake: dict) -> None:
+    output = lake["built_a"].stdout
+    assert re.search(r"Published version v\w+: \d+ relations of silver, gold now show it", output), output[-2000:]
+    assert {name.split(".")[0] for name in lake["relations"]} == {"silver", "gold"} and len(lake["relations"]) >= 15
+    assert all(lake["view_a"][name] for name in lake["relations"] if name.startswith("gold.")), "a published gold relation is empty"
+
+
+def test_a_killed_build_changes_nothing_readers_see(lake: dict, faults: dict) -> None:
+    assert faults["killed"].returncode == -signal.SIGKILL
+    assert faults["after_kill"] == lake["view_a"]
+
+
+def test_a_failed_data_test_publishes_nothing_and_says_what_readers_still_see(lake: dict, faults: dict) -> None:
+    failed = faults["failed"]
+    assert failed.returncode != 0
+    first_version = re.search(r"Published version (v\w+)", lake["built_a"].stdout).group(1)
+    message = re.search(r"Not published: .*", failed.stdout).group(0)
+    assert f"Readers see version {first_version}" in message and "The candidate is in schemas silver__v" in message, message
+    landed_a = sorted(path.name for path in (lake["pipeline"].lake / "landing/sales/orders").iterdir())[0]
+    assert f"sales.orders {landed_a}" in message  # the published version names the loads it was built from
+    assert faults["after_failure"] == lake["view_a"]
+
+
+def test_the_next_passing_build_publishes_the_new_delivery(lake: dict, published_b: dict) -> None:
+    assert "Published version" in published_b["built"].stdout
+    assert published_b["figures"] == expected_figures(lake["b"])
+    assert expected_figures(lake["b"]) != expected_figures(lake["a"])
+
+
+def test_rollback_brings_back_the_previous_figures_exactly(lake: dict, published_b: dict) -> None:
+    assert "Rolled back" in published_b["rolled_back"].stdout
+    assert published_b["after_rollback"] == lake["view_a"]
+
+
+def test_an_interrupted_publish_is_finished_by_the_next_build(lake: dict, interrupted_publish: dict) -> None:
+    assert interrupted_publish["last_event"]["event"] == "publishing", interrupted_publish["seen"][-5:]
+    assert "Finishing the interrupted publish of" in interrupted_publish["next_build"].stdout
+    # both builds rebuilt profit_by_year over the published fact table, delivery A's after the rollback
+    assert interrupted_publish["after"] == lake["view_a"]
+
+
+def test_versions_neither_kept_nor_shown_are_dropped(lake: dict, published_b: dict, interrupted_publish: dict) -> None:
+    version = re.compile(r"Published version (v\w+)")
+    first = version.search(lake["built_a"].stdout).group(1)
+    interrupted = re.search(r"Publishing version (v\w+)", "".join(interrupted_publish["seen"])).group(1)
+    last = version.search(interrupted_publish["next_build"].stdout).group(1)
+    tables = lake["pipeline"].lake / "tables/local"
+    # the two kept (the last two published), and the first, whose tables they still show; B (rolled
+    # back), the killed build's and the failed build's candidates are gone, folders included
+    assert {path.name.split("__")[1] for path in tables.iterdir() if "__v" in path.name} == {first, interrupted, last}
+
+
+def test_load_history_records_each_load_once_across_builds(lake: dict, published_b: dict) -> None:
+    rows = lake["pipeline"].show_many({"history": "select source_table, delivery, rows_read, rows_loaded from audit.sales_load_history"})["history"]
+    expected = []
+    for delivery in (lake["a"], lake["b"]):
+        counts = {
+            "orders": len(raw_orders(delivery / "Orders.json")),
+            "products": len(pd.read_csv(delivery / "Products.csv", dtype=str)),
+            "customers": len(pd.read_excel(delivery / "Customer.xlsx", dtype=str)),
+        }
+        expected += [(table, delivery.name, count, count) for table, count in counts.items()]
+    assert sorted((row["source_table"], row["delivery"], row["rows_read"], row["rows_loaded"]) for row in rows) == sorted(expected)
