@@ -102,10 +102,11 @@
         ) }}
     {% endif %}
     {% set previous = earlier[0] %}
+    {% do publish_mapping(previous, state.mappings[previous], state.loads.get(previous, ''), state.mappings[state.current]) %}
+    {#- after the publish: killed before this row, readers see the previous version and the journal agrees -#}
     {% call statement('rolled_back') %}
         insert into {{ ensure_publish_log() }} values (current_timestamp(), '{{ state.current }}', 'rolled_back', null, null, null)
     {% endcall %}
-    {% do publish_mapping(previous, state.mappings[previous], state.loads.get(previous, ''), state.mappings[state.current]) %}
     {% do log("Rolled back " ~ state.current ~ ". " ~ published_summary(publish_state()), info=true) %}
 {% endmacro %}
 

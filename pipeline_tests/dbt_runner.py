@@ -56,9 +56,10 @@ class Pipeline:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {**os.environ, **self.extra_env}
+        env = dict(os.environ)
+        env.pop("SALES_BUILD_VERSION", None)  # set per dbt command (version_env), or by extra_env
+        env.update(self.extra_env)
         env.pop("SALES_LANDING_URL", None)  # the lake's own landing zone, never a cloud one
-        env.pop("SALES_BUILD_VERSION", None)  # set per dbt command (version_env)
         env.update(
             SALES_LAKE_DIR=str(self.lake),
             DBT_PROJECT_DIR=str(self.project_dir),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +20,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline_tests.dbt_runner import Pipeline, kill_when
+from pipeline_tests.dbt_runner import DBT, Pipeline, kill_when
 from pipeline_tests.reference import expected_categories, profit_by, raw_orders
+
+UNPRICED_PRODUCT = "OFF-PA-99999999"  # in no order: the figures do not depend on it
 
 
 def published_relations(pipeline: Pipeline) -> list[str]:
@@ -62,6 +65,8 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> dict:
     first, second = work / "a", work / "b"
     pipeline.samples("generate", "--system", "sales", "--out", first, "--scale", "0.1", "--seed", "11")
     pipeline.samples("generate", "--system", "sales", "--out", second, "--scale", "0.2", "--seed", "12")
+    with open(second / "Products.csv", "a", encoding="utf-8") as products:  # one record B's build quarantines
+        products.write(f"{UNPRICED_PRODUCT},Office Supplies,Paper,Memo pad without a price,Texas,n/a\n")
     pipeline.ingestion("load", "--source", first)
     built = pipeline.dbt("build", "--select", pipeline.selector())
     relations = published_relations(pipeline)
@@ -84,8 +89,8 @@ def faults(lake: dict) -> dict:
 
     kill_when(killed, inside_the_fact_table_build)
     after_kill = readers_view(pipeline, lake["relations"])
-    # every record's share is above -1: the accounting test fails, as it would for a bad delivery
-    failed = pipeline.dbt("build", "--select", "+sales_load_accounting", "--vars", "{max_quarantine_share: -1}", check=False)
+    # no quarantined record allowed: B's unpriced product fails the accounting test
+    failed = pipeline.dbt("build", "--select", "+sales_load_accounting", "--vars", "{max_quarantine_share: 0}", check=False)
     after_failure = readers_view(pipeline, lake["relations"])
     return {"killed": killed, "after_kill": after_kill, "failed": failed, "after_failure": after_failure}
 
@@ -178,5 +183,16 @@ def test_load_history_records_each_load_once_across_builds(lake: dict, published
             "products": len(pd.read_csv(delivery / "Products.csv", dtype=str)),
             "customers": len(pd.read_excel(delivery / "Customer.xlsx", dtype=str)),
         }
-        expected += [(table, delivery.name, count, count) for table, count in counts.items()]
+        quarantined = {"products": 1} if delivery == lake["b"] else {}
+        expected += [(table, delivery.name, count, count - quarantined.get(table, 0)) for table, count in counts.items()]
     assert sorted((row["source_table"], row["delivery"], row["rows_read"], row["rows_loaded"]) for row in rows) == sorted(expected)
+
+
+def test_a_build_without_a_version_is_refused_at_its_start(tmp_path: Path) -> None:
+    pipeline = Pipeline(lake=tmp_path / "lake", work=tmp_path)
+    refused = subprocess.run(
+        [DBT, *pipeline.dbt_args("build", "--select", "profit_by_year")], cwd=pipeline.project_dir, env=pipeline.env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "dbt build writes a candidate version of silver, gold that is published only when the build passes" in refused.stdout
+    assert "make build" in refused.stdout

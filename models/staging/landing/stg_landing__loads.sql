@@ -1,6 +1,9 @@
 -- One row per delivered file of each load of every source system, from the load log that
 -- landing writes after committing a load. A table's current load is its newest (by load_id):
--- the one its bronze table reads.
+-- the one its bronze table reads. A table, not a view: a published version must not change when
+-- the next delivery lands (silver's views read only their version's tables).
+{{ config(materialized='table') }}
+
 with
 
 load_log as (
