@@ -48,6 +48,18 @@ def inject(faults: pytest.MonkeyPatch, method: str, fault: Callable) -> None:
     faults.setattr(ingestion.land, "landing_filesystem", faulty_filesystem)
 
 
+def truncated_upload(path_suffix: str, cut: int) -> Callable:
+    """A put_file fault: the upload of the file whose path ends with ``path_suffix`` stops ``cut`` bytes short."""
+
+    def upload(fs, put_file, lpath, rpath, **kwargs):
+        put_file(lpath, rpath, **kwargs)
+        if rpath.endswith(path_suffix):
+            with open(lpath, "rb") as source:
+                fs.pipe_file(rpath, source.read()[:-cut])
+
+    return upload
+
+
 def manifests(backend: Backend) -> list[str]:
     return sorted(path for path in backend.objects() if path.endswith("_manifest.json"))
 
@@ -64,15 +76,9 @@ def assert_lands_cleanly_now(backend: Backend, delivery: Path) -> None:
 
 @pytest.mark.parametrize("backend", EVERY_BACKEND, indirect=True)
 def test_a_truncated_upload_of_a_delivered_file_commits_nothing(backend: Backend, delivery: Path) -> None:
-    def truncate_orders(fs, put_file, lpath, rpath, **kwargs):
-        put_file(lpath, rpath, **kwargs)
-        if rpath.endswith("/source/Orders.json"):
-            with open(lpath, "rb") as source:
-                fs.pipe_file(rpath, source.read()[:-10])  # the upload stopped 10 bytes short
-
     size = (delivery / "Orders.json").stat().st_size
     with pytest.MonkeyPatch.context() as faults, pytest.raises(IntegrityError) as error:
-        inject(faults, "put_file", truncate_orders)
+        inject(faults, "put_file", truncated_upload(f"/orders/_tmp_{LOAD_ID}/source/Orders.json", 10))
         land_delivery(delivery, backend.url, loaded_at=LOADED_AT, workers=1)
     assert str(error.value) == (
         f"sales.orders: {backend.location}/sales/orders/{LOAD_ID}/source/Orders.json: {size - 10:,} bytes where {size:,} were landed; "
@@ -84,18 +90,12 @@ def test_a_truncated_upload_of_a_delivered_file_commits_nothing(backend: Backend
 
 @pytest.mark.parametrize("backend", REMOTE_BACKENDS, indirect=True)
 def test_a_truncated_upload_of_a_bronze_part_commits_nothing(backend: Backend, delivery: Path) -> None:
-    def truncate_products_part(fs, put_file, lpath, rpath, **kwargs):
-        put_file(lpath, rpath, **kwargs)
-        if "/products/" in rpath and rpath.endswith("/data/part-00000.jsonl"):
-            with open(lpath, "rb") as part:
-                fs.pipe_file(rpath, part.read()[:-1])
-
     part = f"{backend.location}/sales/products/{LOAD_ID}/data/part-00000.jsonl"
     with (
         pytest.MonkeyPatch.context() as faults,
         pytest.raises(IntegrityError, match=rf"^sales.products: {part}: [\d,]+ bytes where [\d,]+ were landed; "),
     ):
-        inject(faults, "put_file", truncate_products_part)
+        inject(faults, "put_file", truncated_upload(f"/products/_tmp_{LOAD_ID}/data/part-00000.jsonl", 1))
         land_delivery(delivery, backend.url, loaded_at=LOADED_AT, workers=1)
     assert manifests(backend) == []
     assert_lands_cleanly_now(backend, delivery)
