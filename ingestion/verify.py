@@ -47,23 +47,20 @@ def verify_loads(landing_url: str, systems: Mapping[str, System] | None = None, 
     for table_loads in committed.values():
         for load in table_loads if archived else table_loads[-1:]:
             loads += 1
-            load_dir = f"{root}/{load.system}/{load.table}/{load.load_id}"
-            expected: dict[str, Digest | None] = {**load.stored_files(), LOAD_LOG: Digest.of(load.load_log())}
-            paths = {name: f"{load_dir}/{name}" for name in load.stored_files()}
-            paths[LOAD_LOG] = load_log_path(root, load)
-            stored = {fs._strip_protocol(path)[len(fs._strip_protocol(load_dir)) + 1 :] for path in fs.find(load_dir)}
-            for name in sorted(stored - set(paths) - {MANIFEST}):
-                drift.append(Drift(fs.unstrip_protocol(f"{load_dir}/{name}"), "extra file, not in the manifest"))
-            for name, digest in expected.items():
-                url = fs.unstrip_protocol(paths[name])
-                if digest is None:
-                    if name not in stored:
-                        drift.append(Drift(url, "missing"))
+            load_dir = fs._strip_protocol(f"{root}/{load.system}/{load.table}/{load.load_id}")
+            checks: dict[str, Digest | None] = {f"{load_dir}/{name}": digest for name, digest in load.stored_files().items()}
+            checks[fs._strip_protocol(load_log_path(root, load))] = Digest.of(load.load_log())
+            stored = {fs._strip_protocol(path) for path in fs.find(load_dir)}
+            for path in sorted(stored - set(checks) - {f"{load_dir}/{MANIFEST}"}):
+                drift.append(Drift(fs.unstrip_protocol(path), "extra file, not in the manifest"))
+            for path, digest in checks.items():
+                if digest is None:  # a part landed before parts had checksums: its presence only
+                    if path in stored:
+                        unchecked.append(fs.unstrip_protocol(path))
                     else:
-                        unchecked.append(url)
-                    continue
-                if problem := file_problem(fs, paths[name], digest):
-                    drift.append(Drift(url, problem))
+                        drift.append(Drift(fs.unstrip_protocol(path), "missing"))
+                elif problem := file_problem(fs, path, digest):
+                    drift.append(Drift(fs.unstrip_protocol(path), problem))
                 else:
                     files, size = files + 1, size + digest.bytes
     if fs.exists(f"{root}/{LOAD_LOG}"):
