@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,6 +31,8 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 BUILDING = {"build", "run", "seed", "snapshot"}  # the dbt commands that write a candidate version
+# the dbt command of `make build`, before its --select: the unit tests run once, in the end-to-end build
+MAKE_BUILD = ("build", "--exclude-resource-type", "unit_test")
 
 
 def new_version() -> str:
@@ -175,14 +178,29 @@ class Pipeline:
 
 
 def kill_when(process: subprocess.Popen[str], condition: Callable[[], bool], timeout: float = 300) -> None:
-    """SIGKILL ``process`` and its session (dbt and the JVM it started) as soon as ``condition()`` holds."""
+    """SIGKILL ``process`` as soon as ``condition()`` holds."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert process.poll() is None, f"the process ended before the moment to kill it:\n{process.stdout.read()}"
         assert time.monotonic() < deadline, "the moment to kill never came"
         time.sleep(0.005)
+    kill(process)
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    """SIGKILL ``process`` and its session (dbt and the JVM it started)."""
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def read_until(process: subprocess.Popen[str], pattern: str) -> list[str]:
+    """The lines ``process`` prints up to the first that matches the regex ``pattern``, that one included."""
+    seen: list[str] = []
+    while not seen or not re.search(pattern, seen[-1]):
+        line = process.stdout.readline()
+        assert line, f"the process ended before printing a line that matches {pattern!r}:\n{''.join(seen[-40:])}"
+        seen.append(line)
+    return seen
 
 
 def _set_env(values: Mapping[str, str | None]) -> None:

@@ -21,7 +21,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline_tests.dbt_runner import Pipeline
+from pipeline_tests.dbt_runner import MAKE_BUILD, Pipeline
 from pipeline_tests.reference import expected_categories, order_lines, profit_by
 
 ORDERS_FILE = "Orders.jsonl"
@@ -131,7 +131,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict:
     customer_case = Hostile("blank customer key", "", "missing Customer ID", raw_fields(blank_customer), sheet.max_row, table="customers")
 
     landed = pipeline.ingestion("load", "--source", delivery)
-    built = pipeline.dbt("build", "--select", pipeline.selector(), check=False)
+    built = pipeline.dbt(*MAKE_BUILD, "--select", pipeline.selector(), check=False)
     shown = {}
     if built.returncode == 0:
         shown = pipeline.show_many(
