@@ -15,6 +15,7 @@ SHARED_FIXTURES = {"lake_dir", "pipeline", "cli", "build"}
 LONGEST = ["pipeline_tests.test_publish", SHARED_BUILD, "pipeline_tests.test_hostile_delivery"]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     groups = {item: SHARED_BUILD if SHARED_FIXTURES & set(getattr(item, "fixturenames", ())) else item.module.__name__ for item in items}
     for item, group in groups.items():
