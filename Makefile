@@ -20,7 +20,7 @@ SEED ?= 42
 DOCS_PORT ?= 8080
 BENCH_SCALES ?= 1 10 100
 # Python code that ruff lints and formats (SQL: sqlfluff, below)
-PYTHON_CODE := ingestion samples local_cluster pipeline_tests benchmarks
+PYTHON_CODE := ingestion samples local_cluster pipeline_tests benchmarks conftest.py
 
 # All local state (landing zone, warehouse, metastore, sample data) lives here; profiles.yml and
 # the ingestion package default to the same folder when SALES_LAKE_DIR is unset.

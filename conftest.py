@@ -3,7 +3,8 @@
 module's fixtures (a lake and its builds) are made once, on one worker. The modules that use the
 shared local lake (the session fixtures of pipeline_tests/conftest.py: ``build`` and what it is
 made of) form one group, since a worker makes that lake and build for itself. The longest groups are handed out first so that neither worker is left
-with one at the end."""
+with one at the end (``--no-loadscope-reorder`` keeps this order; xdist would sort the groups by
+their number of tests)."""
 
 from __future__ import annotations
 
