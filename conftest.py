@@ -1,10 +1,10 @@
 """How `make test` shares the machine: pytest-xdist runs the test modules on two workers
-(``-n 2 --dist loadgroup`` in pyproject.toml). A worker takes a whole group at a time, so each
+(``addopts`` in pyproject.toml). A worker takes a whole group at a time, so each
 module's fixtures (a lake and its builds) are made once, on one worker. The modules that use the
 shared local lake (the session fixtures of pipeline_tests/conftest.py: ``build`` and what it is
-made of) form one group, since a worker makes that lake and build for itself. The longest groups are handed out first so that neither worker is left
-with one at the end (``--no-loadscope-reorder`` keeps this order; xdist would sort the groups by
-their number of tests)."""
+made of) form one group, since a worker makes that lake and build for itself. The longest groups
+are handed out first so that neither worker is left with one at the end (``--no-loadscope-reorder``
+keeps this order; xdist would sort the groups by their number of tests)."""
 
 from __future__ import annotations
 
