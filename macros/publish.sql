@@ -40,7 +40,7 @@
         {% set shown = published.get(published_name(node, version)) %}
         {% if shown %}
             {% do adapter.create_schema(api.Relation.create(database=node.database, schema=node.schema)) %}
-            {% do run_query(replace_view_sql(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias), shown)) %}
+            {% do run_query(view_sql('create or replace view', api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias), shown)) %}
         {% endif %}
     {% endfor %}
     {{ return('') }}
@@ -146,10 +146,15 @@
     {% endfor %}
     {% for name, physical in mapping | dictsort %}
         {% set relation = api.Relation.create(database=publish_database(), schema=name.split('.')[0], identifier=name.split('.')[1], type='view') %}
-        {% if name in existing and not existing[name].is_view %}
-            {% do adapter.drop_relation(existing[name]) %}
+        {% if name in existing and existing[name].is_view %}
+            {#- not create or replace: Spark drops the view and creates it again, and a reader in between finds no view -#}
+            {% do run_query(view_sql('alter view', relation, physical)) %}
+        {% else %}
+            {% if name in existing %}
+                {% do adapter.drop_relation(existing[name]) %}
+            {% endif %}
+            {% do run_query(view_sql('create view', relation, physical)) %}
         {% endif %}
-        {% do run_query(replace_view_sql(relation, physical)) %}
         {% if var('publish_pause_seconds', 0) | float > 0 %}  {#- fault injection: widens the window a test kills the publish in -#}
             {% do run_query("select reflect('java.lang.Thread', 'sleep', cast(" ~ (var('publish_pause_seconds') | float * 1000) | int ~ " as bigint))") %}
         {% endif %}
@@ -160,9 +165,9 @@
 {% endmacro %}
 
 
-{% macro replace_view_sql(view, physical) %}
+{% macro view_sql(statement, view, physical) %}
     {%- set schema, identifier = physical.split('.') -%}
-    {{- return("create or replace view " ~ view ~ " as select * from " ~ api.Relation.create(database=publish_database(), schema=schema, identifier=identifier)) -}}
+    {{- return(statement ~ " " ~ view ~ " as select * from " ~ api.Relation.create(database=publish_database(), schema=schema, identifier=identifier)) -}}
 {% endmacro %}
 
 

@@ -93,11 +93,11 @@ def test_a_build_writes_candidate_schemas_and_publishes_views_onto_them(tmp_path
     pipeline = Pipeline(lake=tmp_path / "lake", work=tmp_path, target="databricks", extra_env={**DUMMY_WORKSPACE, "SALES_BUILD_VERSION": "v1"})
     inline = (
         "{{ ref('fct_order_lines') }} reads {{ ref('stg_sales__orders') }}; "
-        "{{ replace_view_sql(api.Relation.create(database=target.database, schema='gold', identifier='fct_order_lines'), 'gold__v1.fct_order_lines') }}"
+        "{{ view_sql('alter view', api.Relation.create(database=target.database, schema='gold', identifier='fct_order_lines'), 'gold__v1.fct_order_lines') }}"
     )
     output = " ".join(pipeline.dbt("compile", *OFFLINE, "--inline", inline, timeout=600).stdout.split())
     assert f"`{CATALOG}`.`gold__v1`.`fct_order_lines` reads `{CATALOG}`.`silver__v1`.`stg_sales__orders`;" in output
-    assert f"create or replace view `{CATALOG}`.`gold`.`fct_order_lines` as select * from `{CATALOG}`.`gold__v1`.`fct_order_lines`" in output
+    assert f"alter view `{CATALOG}`.`gold`.`fct_order_lines` as select * from `{CATALOG}`.`gold__v1`.`fct_order_lines`" in output
 
 
 def test_loading_for_databricks_from_the_local_landing_zone_is_refused(tmp_path: Path, monkeypatch) -> None:
