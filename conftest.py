@@ -4,9 +4,15 @@ module's fixtures (a lake and its builds) are made once, on one worker. The modu
 shared local lake (the session fixtures of pipeline_tests/conftest.py: ``build`` and what it is
 made of) form one group, since a worker makes that lake and build for itself. The longest groups
 are handed out first so that neither worker is left with one at the end (``--no-loadscope-reorder``
-keeps this order; xdist would sort the groups by their number of tests)."""
+keeps this order; xdist would sort the groups by their number of tests).
+
+Every local Spark JVM the tests start (each dbt invocation's) runs the JIT's first tier only
+(``SALES_SPARK_JAVA_OPTIONS``, read by profiles.yml): on the tests' small data the optimising
+compiler costs more CPU than it saves, a quarter of a build's CPU time on these two cores."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -14,6 +20,10 @@ SHARED_BUILD = "pipeline_tests: the shared local build"
 SHARED_FIXTURES = {"lake_dir", "pipeline", "cli", "build"}
 # longest first, as measured by `pytest --durations`; any other group comes after these
 LONGEST = ["pipeline_tests.test_publish", SHARED_BUILD, "pipeline_tests.test_hostile_delivery"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("SALES_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
