@@ -1,124 +1,194 @@
-"""Time each step of the job on generated data and print the figures (BENCHMARKS.md keeps them).
+"""The project against the yardstick, end to end, and the figures BENCHMARKS.md keeps (issue 8).
 
-    .venv/bin/python benchmarks/pipeline.py                  # scales 1, 10 and 100
+    .venv/bin/python benchmarks/pipeline.py                  # scales 1, 10 and 100, 3 runs each
     .venv/bin/python benchmarks/pipeline.py --large          # and 1000 (10M order lines, ~3 GB of JSON)
-    .venv/bin/python benchmarks/pipeline.py --scale 10       # only the scales given (repeatable)
+    .venv/bin/python benchmarks/pipeline.py --scale 10 --runs 5
 
-Each scale runs in a fresh lake, step by step as ``make run`` does, each step a process of its
-own under ``/usr/bin/time -v`` (wall time and peak resident memory):
+At each scale one delivery is generated (``python -m samples generate --system sales``), then the
+two jobs run on it alternately, ``--runs`` times each:
 
-- generate: ``python -m samples generate --system sales``;
-- land: ``python -m ingestion load --no-register``, whose peak memory is the landing's own (no
-  JVM is started: it is the Python process alone);
-- register: the bronze tables pointed at the new loads (``dbt run-operation`` through ingestion);
-- build: ``dbt build --select <python -m ingestion selector>``, wall time only (the Spark JVM that
-  dbt starts is not waited for by it, so ``time`` would only see dbt's own Python process).
+- the project: ``make run SOURCE=<delivery>`` in a fresh lake (landing, registration, the build of
+  every model and data test, publishing), exactly what a user runs;
+- the yardstick: ``benchmarks/yardstick.py``, the same transformations written by hand as one
+  PySpark job.
 
-Nothing here asserts a time. Set SALES_SPARK_DRIVER_MEMORY (e.g. 2g) to size Spark's driver.
+After the first pair the yardstick's gold tables must equal the project's, row for row (the run
+stops otherwise). The table gives the median wall times, their ratio, the peak memory (resident
+set size summed over each job's whole process tree, JVMs included, sampled every 0.2 s), the
+project's dbt build share of its time, and the largest number of data files in one gold table.
+Nothing here asserts a time. Set SALES_SPARK_DRIVER_MEMORY (e.g. 2g) to size both jobs' driver.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
-import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-DBT = str(Path(sys.executable).with_name("dbt"))
-TIME = "/usr/bin/time"
 DEFAULT_SCALES = (1.0, 10.0, 100.0)
 LARGE_SCALE = 1000.0
-REGISTER = (
-    "from ingestion.land import bronze_locations; from ingestion.register import register_bronze_tables; "
-    "from ingestion.settings import landing_url; register_bronze_tables(bronze_locations(landing_url()))"
-)
+# the gold tables both jobs write, with the columns the yardstick computes
+COMPARED = {
+    "profit_by_year": None,
+    "profit_by_category": None,
+    "profit_by_sub_category": None,
+    "profit_by_customer": None,
+    "dim_customers": ["customer_id", "customer_name", "phone_number", "phone_extension"],
+    "dim_products": ["product_id", "product_name", "category", "sub_category", "unit_price"],
+    "fct_order_lines": None,  # every column of the yardstick's fact
+}
 
 
 @dataclass(frozen=True)
-class Step:
+class Run:
     seconds: float  # wall clock
-    peak_mib: float  # maximum resident set size of the process (or its largest child)
+    peak_mib: float  # largest sum of the resident set sizes of the job's processes
 
 
-def measured(name: str, command: list[str], env: dict[str, str], logs: Path) -> Step:
-    """Run ``command`` under ``/usr/bin/time -v``; its output goes to ``logs/<name>.log``."""
-    logs.mkdir(parents=True, exist_ok=True)
-    report, log = logs / f"{name}.time", logs / f"{name}.log"
+def tree_rss_kib(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (entry / "status").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measured(command: list[str], env: dict[str, str], log: Path) -> Run:
+    """Run ``command`` (output to ``log``), sampling its process tree's memory."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    peak = 0
     with log.open("w") as output:
-        result = subprocess.run(
-            [TIME, "-v", "-o", str(report), *command], cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, check=False
-        )
-    if result.returncode != 0:
+        start = time.monotonic()
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.2):
+                peak = max(peak, tree_rss_kib(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        returncode = process.wait()
+        seconds = time.monotonic() - start
+        done.set()
+        sampler.join()
+    if returncode != 0:
         tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-40:])
-        raise SystemExit(f"{name} failed ({result.returncode}): {' '.join(command)}\n{tail}")
-    text = report.read_text()
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
-    peak_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
-    seconds = sum(float(part) * 60**power for power, part in enumerate(reversed(wall.split(":"))))
-    return Step(seconds, peak_kib / 1024)
+        raise SystemExit(f"failed ({returncode}): {' '.join(command)}\n{tail}")
+    return Run(seconds, peak / 1024)
 
 
-def run_scale(scale: float, work: Path) -> tuple[dict[str, Step], int]:
-    """The steps' figures at one scale, in a fresh lake under ``work``, and the orders file's size."""
-    lake = work / f"scale-{scale:g}"
+def project_run(delivery: Path, lake: Path, log: Path) -> tuple[Run, float]:
+    """``make run SOURCE=delivery`` in a fresh ``lake``; its figures and the dbt build's elapsed seconds."""
     shutil.rmtree(lake, ignore_errors=True)
-    env = {**os.environ, "SALES_LAKE_DIR": str(lake), "DBT_TARGET_PATH": str(lake / "target"), "DBT_LOG_PATH": str(lake / "logs")}
+    env = {**os.environ, "SALES_LAKE_DIR": str(lake), "DBT_TARGET_PATH": str(lake / "target"), "DBT_LOG_PATH": str(lake / "dbt-logs")}
     env.pop("SALES_LANDING_URL", None)
-    delivery, logs = lake / "sample", lake / "bench"
-    steps = {
-        "generate": measured(
-            "generate", [sys.executable, "-m", "samples", "generate", "--system", "sales", "--out", str(delivery), "--scale", f"{scale:g}"], env, logs
-        ),
-        "land": measured("land", [sys.executable, "-m", "ingestion", "load", "--source", str(delivery), "--no-register"], env, logs),
-        "register": measured("register", [sys.executable, "-c", REGISTER], env, logs),
-    }
-    selector = subprocess.run(
-        [sys.executable, "-m", "ingestion", "selector"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    dbt_paths = ["--target-path", str(lake / "target"), "--log-path", str(lake / "logs")]
-    build_env = {**env, "SALES_BUILD_VERSION": "v1"}  # a fresh lake: its first version, as make build names one
-    make_build = [DBT, "build", "--select", selector, "--exclude-resource-type", "unit_test"]  # as the Makefile's build
-    steps["build"] = measured("build", [*make_build, *dbt_paths], build_env, logs)
-    orders_bytes = sum(path.stat().st_size for path in delivery.glob("Orders.*"))
-    shutil.rmtree(lake, ignore_errors=True)
-    return steps, orders_bytes
+    run = measured(["make", "--no-print-directory", "run", f"SOURCE={delivery}", "TARGET=local"], env, log)
+    build = json.loads((lake / "target/run_results.json").read_text())["elapsed_time"]
+    return run, build
+
+
+def yardstick_run(delivery: Path, out: Path, log: Path) -> Run:
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "SALES_LAKE_DIR": str(out)}
+    return measured([sys.executable, str(PROJECT_DIR / "benchmarks/yardstick.py"), "--source", str(delivery), "--out", str(out)], env, log)
+
+
+def gold_folder(lake: Path) -> Path:
+    """The gold version the project's run published (a fresh lake has exactly one)."""
+    (folder,) = (lake / "tables/local").glob("gold__v*")
+    return folder
+
+
+def data_files(table: Path) -> int:
+    return sum(1 for path in table.rglob("*.parquet"))
+
+
+def check_same_gold(project_gold: Path, yardstick_out: Path) -> None:
+    """Stop unless every compared gold table holds the same rows in both jobs' output."""
+    for name, columns in COMPARED.items():
+        theirs = pq.read_table(yardstick_out / name).to_pandas()
+        columns = columns or list(theirs.columns)
+        ours = pq.read_table(project_gold / name, columns=columns).to_pandas()
+        ours, theirs = (frame[columns].sort_values(columns, na_position="first").reset_index(drop=True) for frame in (ours, theirs))
+        if not ours.astype(object).equals(theirs.astype(object)):
+            difference = ours.compare(theirs) if ours.shape == theirs.shape else f"{len(ours)} rows against {len(theirs)}"
+            raise SystemExit(f"the yardstick's {name} differs from the project's gold.{name}:\n{difference}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, action="append", help="repeatable; default 1, 10 and 100")
     parser.add_argument("--large", action="store_true", help=f"add scale {LARGE_SCALE:g} (about 10M order lines)")
-    parser.add_argument("--work", type=Path, default=None, help="folder for the lakes (default: a temporary folder); each is removed after its scale")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each job per scale, alternating (default 3)")
+    parser.add_argument("--work", type=Path, default=None, help="folder for the lakes (default: a temporary folder); emptied after each scale")
     options = parser.parse_args()
     scales = list(options.scale or DEFAULT_SCALES) + ([LARGE_SCALE] if options.large else [])
-    if not Path(TIME).exists():
-        raise SystemExit(f"{TIME} is missing: apt-get install -y time (make bench does)")
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     print(f"machine: {os.cpu_count()} cores, {memory:.0f} GiB, {platform.python_implementation()} {platform.python_version()}")
-    print(f"Spark driver memory: {os.environ.get('SALES_SPARK_DRIVER_MEMORY', '4g (profiles.yml default)')}")
-    header = (
-        f"{'scale':>6} {'order lines':>12} {'orders MB':>10} {'generate s':>11} {'gen. MiB':>9} "
-        f"{'land s':>8} {'land MiB':>9} {'register s':>11} {'build s':>8} {'total s':>8}"
+    print(f"Spark driver memory: {os.environ.get('SALES_SPARK_DRIVER_MEMORY', '4g (the default)')}; {options.runs} runs of each job, alternating")
+    print(
+        f"{'scale':>6} {'order lines':>12} {'project s':>10} {'yardstick s':>12} {'ratio':>6} "
+        f"{'project MiB':>12} {'yardstick MiB':>14} {'dbt build s':>12} {'gold files':>11}  runs (project / yardstick)"
     )
-    print(header)
-    with tempfile.TemporaryDirectory(dir=options.work) as work:
+    with tempfile.TemporaryDirectory(dir=options.work) as work_dir:
+        work = Path(work_dir)
         for scale in scales:
-            steps, orders_bytes = run_scale(scale, Path(work))
-            total = sum(step.seconds for step in steps.values())
+            delivery, logs = work / "delivery", work / "logs" / f"scale-{scale:g}"
+            shutil.rmtree(delivery, ignore_errors=True)
+            generate = [sys.executable, "-m", "samples", "generate", "--system", "sales", "--out", str(delivery), "--scale", f"{scale:g}"]
+            measured(generate, dict(os.environ), logs / "generate.log")
+            ours: list[Run] = []
+            theirs: list[Run] = []
+            builds: list[float] = []
+            for number in range(1, options.runs + 1):
+                run, build = project_run(delivery, work / "lake", logs / f"project-{number}.log")
+                ours.append(run)
+                builds.append(build)
+                theirs.append(yardstick_run(delivery, work / "yardstick", logs / f"yardstick-{number}.log"))
+                if number == 1:
+                    check_same_gold(gold_folder(work / "lake"), work / "yardstick")
+            gold_files = max(data_files(table) for table in gold_folder(work / "lake").iterdir() if table.is_dir())
+            project_s = statistics.median(run.seconds for run in ours)
+            yardstick_s = statistics.median(run.seconds for run in theirs)
             print(
-                f"{scale:>6g} {round(10_000 * scale):>12,} {orders_bytes / 1e6:>10,.0f} "
-                f"{steps['generate'].seconds:>11.1f} {steps['generate'].peak_mib:>9.0f} "
-                f"{steps['land'].seconds:>8.1f} {steps['land'].peak_mib:>9.0f} {steps['register'].seconds:>11.1f} "
-                f"{steps['build'].seconds:>8.1f} {total:>8.1f}",
+                f"{scale:>6g} {round(10_000 * scale):>12,} {project_s:>10.1f} {yardstick_s:>12.1f} {project_s / yardstick_s:>6.2f} "
+                f"{max(run.peak_mib for run in ours):>12,.0f} {max(run.peak_mib for run in theirs):>14,.0f} "
+                f"{statistics.median(builds):>12.1f} {gold_files:>11}  "
+                f"{' '.join(f'{run.seconds:.0f}' for run in ours)} / {' '.join(f'{run.seconds:.0f}' for run in theirs)}",
                 flush=True,
             )
+            for path in (work / "lake", work / "yardstick", delivery):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ingestion load|verify|selector``. Thin wrappers over the package's functions."""
+"""Command line: ``python -m ingestion load|build|verify|selector``. Thin wrappers over the package's functions."""
 
 from __future__ import annotations
 
@@ -10,21 +10,24 @@ from pathlib import Path
 import click
 import yaml
 
+from ingestion.build import BuildError, build, build_version, new_version, selection
 from ingestion.declaration import DeclarationError, load_systems
 from ingestion.find import Delivery, DeliveryError, find_delivery, parse_patterns
-from ingestion.land import LandedTable, LandingLockedError, bronze_locations, lake_lock, land, landed_systems
+from ingestion.land import LandedTable, LandingLockedError, bronze_locations, lake_lock, land
 from ingestion.register import RegistrationError, profiles_dir, register_bronze_tables
 from ingestion.settings import PROJECT_DIR, landing_url
 from ingestion.storage import IntegrityError
 from ingestion.verify import verify_loads
 
-FAILURES = (DeliveryError, DeclarationError, RegistrationError, LandingLockedError, IntegrityError)
+FAILURES = (DeliveryError, DeclarationError, RegistrationError, BuildError, LandingLockedError, IntegrityError)
 
 
 @click.group()
 def main() -> None:
-    """Land delivered files of the declared source systems and expose them as bronze tables."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    """Land delivered files of the declared source systems, expose them as bronze tables, build."""
+    # this package's progress; other libraries' (py4j's "Closing down clientserver connection") only when they warn
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("ingestion").setLevel(logging.INFO)
 
 
 @main.command()
@@ -46,12 +49,24 @@ def main() -> None:
 )
 @click.option("--target", default=None, help="dbt target to register the bronze tables on (default: $DBT_TARGET, else local).")
 @click.option("--no-register", is_flag=True, help="Land only; do not point the bronze tables at the new loads.")
+@click.option(
+    "--build", "then_build", is_flag=True, help="Then build, test and publish what has been landed (as `build`), in this process: one Spark session."
+)
 @click.option("--again", is_flag=True, help="Land tables whose files are unchanged too, as new loads (after `verify` reported drift).")
 def load(
-    source_dir: Path, system: str | None, patterns: tuple[str, ...], delivery: str | None, target: str | None, no_register: bool, again: bool
+    source_dir: Path,
+    system: str | None,
+    patterns: tuple[str, ...],
+    delivery: str | None,
+    target: str | None,
+    no_register: bool,
+    then_build: bool,
+    again: bool,
 ) -> None:
     """Land the files of SOURCE and point the bronze tables at them."""
-    url = landing_url()
+    url, version = landing_url(), new_version()
+    if then_build and no_register:
+        _fail("--build needs the bronze tables pointed at the new loads: drop --no-register")
     try:
         if not no_register:
             _check_target_reads(target, url)
@@ -61,7 +76,21 @@ def load(
             landed = land(found, url, again=again)
             _print_summary(found, landed)
             if not no_register:
-                register_bronze_tables(bronze_locations(url), target=target)
+                # dbt parses the project with the build's version already: the build then reuses that parse
+                with build_version(version if then_build else None):
+                    register_bronze_tables(bronze_locations(url), target=target)
+        if then_build:
+            build(url, target=target, version=version)
+    except FAILURES as exc:
+        _fail(exc)
+
+
+@main.command(name="build")
+@click.option("--target", default=None, help="dbt target (default: $DBT_TARGET, else local).")
+def build_command(target: str | None) -> None:
+    """Build, test and publish the landed source systems as a new version (what `make build` runs)."""
+    try:
+        build(landing_url(), target=target)
     except FAILURES as exc:
         _fail(exc)
 
@@ -95,14 +124,10 @@ def verify(system: str | None, archived: bool) -> None:
 @main.command()
 def selector() -> None:
     """Print the dbt selection of the source systems that have a committed load (``@source:sales ...``)."""
-    url = landing_url()
     try:
-        systems = landed_systems(url, load_systems())
+        click.echo(selection(landing_url()))
     except FAILURES as exc:
         _fail(exc)
-    if not systems:
-        _fail(f"no source system has a committed load in {url}; land a delivery first (python -m ingestion load --source DIR)")
-    click.echo(" ".join(f"@source:{name}" for name in systems))
 
 
 def target_type(target: str | None) -> tuple[str, str | None]:

@@ -29,23 +29,26 @@ def profiles_dir() -> Path:
     return Path(os.environ.get("DBT_PROFILES_DIR") or PROJECT_DIR)
 
 
-def register_bronze_tables(locations: Mapping[str, str], *, target: str | None = None, project_dir: Path = PROJECT_DIR) -> None:
-    """Point each bronze table at the data folder in ``locations`` (``<source>.<table>`` -> URL)."""
+def dbt_invoke(args: list[str], *, target: str | None = None, project_dir: Path = PROJECT_DIR) -> str | None:
+    """Run one dbt command in this process (dbt's ``dbtRunner``); None if it succeeded, else what failed.
+
+    In-process on purpose: with the local target, the Spark session the first command starts
+    (dbt-spark's ``session`` method) serves every later one, so registration and the build of one
+    run share one JVM. dbt prints its own progress and errors.
+    """
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import and only this needs it
 
-    args = [
-        "run-operation",
-        "register_bronze_tables",
-        "--args",
-        json.dumps({"locations": dict(locations)}),
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(profiles_dir()),
-    ]
+    args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir())]
     if target:
         args += ["--target", target]
-    log.info("registering bronze tables: %s", ", ".join(sorted(locations)))
     result = dbtRunner().invoke(args)
-    if not result.success:
-        raise RegistrationError(f"dbt run-operation register_bronze_tables failed: {result.exception or 'see the dbt log above'}")
+    return None if result.success else str(result.exception or "see the dbt log above")
+
+
+def register_bronze_tables(locations: Mapping[str, str], *, target: str | None = None, project_dir: Path = PROJECT_DIR) -> None:
+    """Point each bronze table at the data folder in ``locations`` (``<source>.<table>`` -> URL)."""
+    log.info("registering bronze tables: %s", ", ".join(sorted(locations)))
+    arguments = json.dumps({"locations": dict(locations)})
+    failure = dbt_invoke(["run-operation", "register_bronze_tables", "--args", arguments], target=target, project_dir=project_dir)
+    if failure:
+        raise RegistrationError(f"dbt run-operation register_bronze_tables failed: {failure}")

@@ -21,7 +21,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline_tests.dbt_runner import MAKE_BUILD, Pipeline
+from pipeline_tests.dbt_runner import Pipeline
 from pipeline_tests.reference import expected_categories, order_lines, profit_by
 
 ORDERS_FILE = "Orders.jsonl"
@@ -130,8 +130,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict:
     workbook.save(delivery / CUSTOMERS_FILE)
     customer_case = Hostile("blank customer key", "", "missing Customer ID", raw_fields(blank_customer), sheet.max_row, table="customers")
 
-    landed = pipeline.ingestion("load", "--source", delivery)
-    built = pipeline.dbt(*MAKE_BUILD, "--select", pipeline.selector(), check=False)
+    # as `make run` does: land, register and build in one process (one Spark session)
+    landed = built = pipeline.ingestion("load", "--source", delivery, "--build", check=False)
     shown = {}
     if built.returncode == 0:
         shown = pipeline.show_many(
