@@ -5,6 +5,10 @@ the same process (``python -m ingestion load --build``): dbt's ``dbtRunner`` in 
 Spark session that registration started (dbt-spark's ``session`` method) serves the build too, and
 a run starts one JVM instead of two.
 
+``load --build`` also opens dbt's connection in a background thread while the files land (on the
+local target: parsing the project and starting Spark, ~15 s), and below SMALL_RUN_BYTES of data
+runs the JVM with the JIT's first tier only.
+
 The selection is every system with a committed load (``@source:sales ...``); the version
 (``SALES_BUILD_VERSION``, ``v<UTC timestamp>``) names the candidate schemas silver__<version> and
 gold__<version> that macros/publish.sql publishes. Unit tests are left out: they test the SQL, not
@@ -17,11 +21,13 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import threading
 from collections.abc import Iterator
 
 from ingestion.declaration import load_systems
-from ingestion.land import landed_systems
+from ingestion.land import bronze_locations, landed_systems
 from ingestion.register import dbt_invoke
+from ingestion.storage import landing_filesystem
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,37 @@ def build(url: str, *, target: str | None = None, version: str | None = None) ->
         failure = dbt_invoke(["build", "--select", selected, "--exclude-resource-type", "unit_test"], target=target)
     if failure:
         raise BuildError(f"dbt build of version {version} failed ({failure}); nothing was published: readers keep the previous version")
+
+
+# Below this much delivered data, the local Spark JVM runs the JIT's first tier only (C1): on small
+# tables the optimising tier costs more CPU than it saves (BENCHMARKS.md, "The JIT by size").
+SMALL_RUN_BYTES = 50 * 10**6
+
+
+def choose_jit(data_bytes: int) -> None:
+    """For a run over ``data_bytes`` of data, the JIT of the Spark JVM it starts: the first tier only
+    below SMALL_RUN_BYTES. SALES_SPARK_JAVA_OPTIONS, when set, is left as it is (make test sets it)."""
+    if "SALES_SPARK_JAVA_OPTIONS" not in os.environ and data_bytes < SMALL_RUN_BYTES:
+        os.environ["SALES_SPARK_JAVA_OPTIONS"] = "-XX:TieredStopAtLevel=1"
+
+
+def current_load_bytes(url: str) -> int:
+    """Bytes of the data bronze reads now: the current load of every landed table."""
+    fs, _ = landing_filesystem(url)
+    return sum(fs.du(location) for name, location in bronze_locations(url).items() if name != "landing.loads")
+
+
+def open_session_early(target: str | None = None) -> threading.Thread:
+    """Open dbt's connection to ``target`` in a background thread and return the thread: for the
+    local target that parses the project and starts the Spark session (~15 s), which then serves
+    the registration and the build of this run. Started before landing, it runs while the files
+    land. Join it before the next dbt command: dbt runs one command at a time in a process. A
+    failure here is reported by the registration, which opens the same connection."""
+    thread = threading.Thread(
+        target=dbt_invoke, args=(["--quiet", "run-operation", "open_session"],), kwargs={"target": target}, name="open-dbt-session", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 @contextlib.contextmanager

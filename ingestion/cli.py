@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import yaml
 
-from ingestion.build import BuildError, build, build_version, new_version, selection
+from ingestion.build import BuildError, build, build_version, choose_jit, current_load_bytes, new_version, open_session_early, selection
 from ingestion.declaration import DeclarationError, load_systems
 from ingestion.find import Delivery, DeliveryError, find_delivery, parse_patterns
 from ingestion.land import LandedTable, LandingLockedError, bronze_locations, lake_lock, land
@@ -70,17 +70,21 @@ def load(
     try:
         if not no_register:
             _check_target_reads(target, url)
-        with lake_lock():  # before anything is printed: a second run stops with one line
+        # dbt parses the project with the build's version from the start: the build reuses that parse
+        with lake_lock(), build_version(version if then_build else None):  # the lock first: a second run stops with one line
             found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery)
             _print_files(found)
+            if then_build:
+                choose_jit(sum(file.path.stat().st_size for table in found.tables for file in table.files))
+            session = open_session_early(target) if then_build else None  # starts while the files land
             landed = land(found, url, again=again)
             _print_summary(found, landed)
+            if session is not None:
+                session.join()
             if not no_register:
-                # dbt parses the project with the build's version already: the build then reuses that parse
-                with build_version(version if then_build else None):
-                    register_bronze_tables(bronze_locations(url), target=target)
-        if then_build:
-            build(url, target=target, version=version)
+                register_bronze_tables(bronze_locations(url), target=target)
+            if then_build:
+                build(url, target=target, version=version)
     except FAILURES as exc:
         _fail(exc)
 
@@ -89,8 +93,10 @@ def load(
 @click.option("--target", default=None, help="dbt target (default: $DBT_TARGET, else local).")
 def build_command(target: str | None) -> None:
     """Build, test and publish the landed source systems as a new version (what `make build` runs)."""
+    url = landing_url()
     try:
-        build(landing_url(), target=target)
+        choose_jit(current_load_bytes(url))
+        build(url, target=target)
     except FAILURES as exc:
         _fail(exc)
 
