@@ -16,6 +16,8 @@ import os
 
 import pytest
 
+from ingestion.build import FIRST_TIER_JIT
+
 SHARED_BUILD = "pipeline_tests: the shared local build"
 SHARED_FIXTURES = {"lake_dir", "pipeline", "cli", "build"}
 # longest first, as measured by `pytest --durations`; any other group comes after these
@@ -23,7 +25,7 @@ LONGEST = ["pipeline_tests.test_publish", SHARED_BUILD, "pipeline_tests.test_hos
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    os.environ.setdefault("SALES_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+    os.environ.setdefault("SALES_SPARK_JAVA_OPTIONS", FIRST_TIER_JIT)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids

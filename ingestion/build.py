@@ -61,13 +61,16 @@ def build(url: str, *, target: str | None = None, version: str | None = None) ->
 # Below this much delivered data, the local Spark JVM runs the JIT's first tier only (C1): on small
 # tables the optimising tier costs more CPU than it saves (BENCHMARKS.md, "The JIT by size").
 SMALL_RUN_BYTES = 50 * 10**6
+# Without the optimising tier the JVM reserves only 48 MB for compiled code, which Spark fills
+# ("CodeCache is full. Compiler has been disabled."): reserve the tiered default instead.
+FIRST_TIER_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 
 
 def choose_jit(data_bytes: int) -> None:
     """For a run over ``data_bytes`` of data, the JIT of the Spark JVM it starts: the first tier only
     below SMALL_RUN_BYTES. SALES_SPARK_JAVA_OPTIONS, when set, is left as it is (make test sets it)."""
     if "SALES_SPARK_JAVA_OPTIONS" not in os.environ and data_bytes < SMALL_RUN_BYTES:
-        os.environ["SALES_SPARK_JAVA_OPTIONS"] = "-XX:TieredStopAtLevel=1"
+        os.environ["SALES_SPARK_JAVA_OPTIONS"] = FIRST_TIER_JIT
 
 
 def current_load_bytes(url: str) -> int:

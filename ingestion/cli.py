@@ -63,7 +63,7 @@ def load(
     then_build: bool,
     again: bool,
 ) -> None:
-    """Land the files of SOURCE and point the bronze tables at them."""
+    """Land the files of SOURCE and point the bronze tables at them (with --build: then build, as make run does)."""
     url, version = landing_url(), new_version()
     if then_build and no_register:
         _fail("--build needs the bronze tables pointed at the new loads: drop --no-register")
@@ -74,9 +74,10 @@ def load(
         with lake_lock(), build_version(version if then_build else None):  # the lock first: a second run stops with one line
             found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery)
             _print_files(found)
-            if then_build:
+            session = None
+            if then_build:  # the Spark session starts while the files land
                 choose_jit(sum(file.path.stat().st_size for table in found.tables for file in table.files))
-            session = open_session_early(target) if then_build else None  # starts while the files land
+                session = open_session_early(target)
             landed = land(found, url, again=again)
             _print_summary(found, landed)
             if session is not None:
