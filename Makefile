@@ -51,7 +51,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # (-XX:ArchiveClassesAtExit): a run then starts its Spark session ~5 s sooner and runs its first
 # queries ~3 s sooner (BENCHMARKS.md). The archive fits only this .venv's Spark and this Java.
 $(SALES_SPARK_CLASS_ARCHIVE): $(VENV)/.installed
-	@echo "recording the JVM classes a build loads (one small run of the job, about a minute)"
+	@echo "recording the JVM classes a build loads (one small run of the job, about 2 minutes, once)"
 	@work="$$(mktemp -d)"; trap 'rm -rf "$$work" "$@.partial"' EXIT; \
 	export SALES_LAKE_DIR="$$work" DBT_TARGET_PATH="$$work/target" DBT_LOG_PATH="$$work/logs" SALES_SPARK_CLASS_ARCHIVE=; \
 	export SALES_SPARK_JAVA_OPTIONS="-XX:ArchiveClassesAtExit=$@.partial"; \

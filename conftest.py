@@ -7,7 +7,7 @@ are handed out first so that neither worker is left with one at the end (``--no-
 keeps this order; xdist would sort the groups by their number of tests).
 
 Every local Spark JVM the tests start (each dbt invocation's) runs the JIT's first tier only
-(``SALES_SPARK_JAVA_OPTIONS``, read by profiles.yml): on the tests' small data the optimising
+(``SALES_SPARK_JAVA_OPTIONS`` = ``ingestion.build.FIRST_TIER_JIT``, read by profiles.yml): on the tests' small data the optimising
 compiler costs more CPU than it saves, a fifth of a build's CPU time (BENCHMARKS.md)."""
 
 from __future__ import annotations

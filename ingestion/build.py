@@ -59,7 +59,7 @@ def build(url: str, *, target: str | None = None, version: str | None = None) ->
 
 
 # Below this much delivered data, the local Spark JVM runs the JIT's first tier only (C1): on small
-# tables the optimising tier costs more CPU than it saves (BENCHMARKS.md, "The JIT by size").
+# tables the optimising tier costs more CPU than it saves (BENCHMARKS.md, issue 8: 10k and 100k order lines gain, 1M loses).
 SMALL_RUN_BYTES = 50 * 10**6
 # Without the optimising tier the JVM reserves only 48 MB for compiled code, which Spark fills
 # ("CodeCache is full. Compiler has been disabled."): reserve the tiered default instead.
