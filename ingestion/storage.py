@@ -158,8 +158,7 @@ def await_copy(fs: fsspec.AbstractFileSystem, path: str, timeout: float) -> None
             raise IntegrityError(f"{fs.unstrip_protocol(path)}: the server-side copy ended {status}: {description or 'no reason given'}")
         if time.monotonic() >= deadline:
             raise IntegrityError(
-                f"{fs.unstrip_protocol(path)}: the server-side copy was still pending after {timeout:.0f} s "
-                "(SALES_COPY_TIMEOUT_SECONDS); the load is not committed, land again"
+                f"{fs.unstrip_protocol(path)}: the server-side copy was still pending after {timeout:.0f} s (SALES_COPY_TIMEOUT_SECONDS)"
             )
         time.sleep(pause)
         pause = min(pause * 2, 2.0)

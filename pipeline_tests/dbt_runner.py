@@ -15,6 +15,7 @@ start, so a test keeps the number of invocations small).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,6 +23,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -189,17 +191,30 @@ def kill_when(process: subprocess.Popen[str], condition: Callable[[], bool], tim
 
 def kill(process: subprocess.Popen[str]) -> None:
     """SIGKILL ``process`` and its session (dbt and the JVM it started)."""
-    os.killpg(process.pid, signal.SIGKILL)
+    kill_session(process)
     process.wait()
 
 
-def read_until(process: subprocess.Popen[str], pattern: str) -> list[str]:
-    """The lines ``process`` prints up to the first that matches the regex ``pattern``, that one included."""
+def kill_session(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def read_until(process: subprocess.Popen[str], pattern: str, timeout: float = 600) -> list[str]:
+    """The lines ``process`` prints up to the first that matches the regex ``pattern``, that one included;
+    fails when no such line came within ``timeout`` seconds (the process is killed then)."""
     seen: list[str] = []
-    while not seen or not re.search(pattern, seen[-1]):
-        line = process.stdout.readline()
-        assert line, f"the process ended before printing a line that matches {pattern!r}:\n{''.join(seen[-40:])}"
-        seen.append(line)
+    watchdog = threading.Timer(timeout, kill_session, (process,))  # readline() cannot time out by itself
+    watchdog.start()
+    try:
+        while not seen or not re.search(pattern, seen[-1]):
+            line = process.stdout.readline()
+            assert line, (
+                f"the process ended (or was killed after {timeout:.0f} s) before printing a line that matches {pattern!r}:\n{''.join(seen[-40:])}"
+            )
+            seen.append(line)
+    finally:
+        watchdog.cancel()
     return seen
 
 
