@@ -190,12 +190,12 @@ def kill_when(process: subprocess.Popen[str], condition: Callable[[], bool], tim
 
 
 def kill(process: subprocess.Popen[str]) -> None:
-    """SIGKILL ``process`` and its session (dbt and the JVM it started)."""
-    kill_session(process)
+    """SIGKILL ``process`` and its session (dbt and the JVM it started); it must still be running."""
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
 
-def kill_session(process: subprocess.Popen[str]) -> None:
+def _kill_if_running(process: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
         os.killpg(process.pid, signal.SIGKILL)
 
@@ -204,7 +204,7 @@ def read_until(process: subprocess.Popen[str], pattern: str, timeout: float = 60
     """The lines ``process`` prints up to the first that matches the regex ``pattern``, that one included;
     fails when no such line came within ``timeout`` seconds (the process is killed then)."""
     seen: list[str] = []
-    watchdog = threading.Timer(timeout, kill_session, (process,))  # readline() cannot time out by itself
+    watchdog = threading.Timer(timeout, _kill_if_running, (process,))  # readline() cannot time out by itself
     watchdog.start()
     try:
         while not seen or not re.search(pattern, seen[-1]):
