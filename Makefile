@@ -1,6 +1,7 @@
 # Quick start: `make run` runs the job, `make test` runs every check. Both create .venv first.
 #   make run SOURCE=<dir>              same job on your own delivery instead of generated sample data
 #   make run SYSTEM=<name> SOURCE=<dir> land only the tables of one declared source system, then build
+#   make run SOURCE=<dir> INCREMENT=1  the delivery holds new and changed order lines since the last one
 #   make run SCALE=10                  a bigger sample (1 = about 10k order lines, 100 = about 1M)
 #   make build                         build, test and publish what has been landed (no landing)
 #   make rollback                      readers see the previously published version again
@@ -15,6 +16,7 @@ BIN := $(VENV)/bin
 TARGET ?= local
 SOURCE ?=
 SYSTEM ?=
+INCREMENT ?=
 SCALE ?= 1
 SEED ?= 42
 DOCS_PORT ?= 8080
@@ -65,7 +67,7 @@ $(SALES_SPARK_CLASS_ARCHIVE): $(VENV)/.installed
 run: setup
 	@start=$$(date +%s); \
 	if [ -z "$(SOURCE)" ]; then $(BIN)/python -m samples generate --system $(SAMPLE_SYSTEM) --out "$(SAMPLE_DIR)" --scale $(SCALE) --seed $(SEED); fi; \
-	$(BIN)/python -m ingestion load --source "$(DELIVERY)" --target $(TARGET) $(if $(SYSTEM),--system $(SYSTEM)) --build; \
+	$(BIN)/python -m ingestion load --source "$(DELIVERY)" --target $(TARGET) $(if $(SYSTEM),--system $(SYSTEM)) $(if $(INCREMENT),--increment) --build; \
 	echo; \
 	echo "Done in $$(( $$(date +%s) - start )) s. Gold tables (schema gold): dim_customers, dim_products, fct_order_lines,"; \
 	echo "profit_by_year, profit_by_category, profit_by_sub_category, profit_by_customer. Look next:"; \

@@ -74,9 +74,9 @@ def choose_jit(data_bytes: int) -> None:
 
 
 def current_load_bytes(url: str) -> int:
-    """Bytes of the data bronze reads now: the current load of every landed table."""
+    """Bytes of the data bronze reads now: the current loads of every landed table."""
     fs, _ = landing_filesystem(url)
-    return sum(fs.du(location) for name, location in bronze_locations(url).items() if name != "landing.loads")
+    return sum(fs.du(location) for name, locations in bronze_locations(url).items() if name != "landing.loads" for location in locations)
 
 
 def open_session_early(target: str | None = None) -> threading.Thread:

@@ -53,6 +53,12 @@ def main() -> None:
     "--build", "then_build", is_flag=True, help="Then build, test and publish what has been landed (as `build`), in this process: one Spark session."
 )
 @click.option("--again", is_flag=True, help="Land tables whose files are unchanged too, as new loads (after `verify` reported drift).")
+@click.option(
+    "--increment",
+    is_flag=True,
+    help="The delivery holds new and changed records since the previous one: bronze reads it with the loads before it, "
+    "a record delivered again replacing its earlier version (default: a full extract, which bronze reads alone).",
+)
 def load(
     source_dir: Path,
     system: str | None,
@@ -62,6 +68,7 @@ def load(
     no_register: bool,
     then_build: bool,
     again: bool,
+    increment: bool,
 ) -> None:
     """Land the files of SOURCE and point the bronze tables at them (with --build: then build, as make run does)."""
     url, version = landing_url(), new_version()
@@ -72,13 +79,13 @@ def load(
             _check_target_reads(target, url)
         # dbt parses the project with the build's version from the start: the build reuses that parse
         with lake_lock(), build_version(version if then_build else None):  # the lock first: a second run stops with one line
-            found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery)
+            found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery, increment=increment)
             _print_files(found)
             session = None
             if then_build:  # the Spark session starts while the files land
                 choose_jit(sum(file.path.stat().st_size for table in found.tables for file in table.files))
                 session = open_session_early(target)
-            landed = land(found, url, again=again)
+            landed = land(found, url, again=again, increment=increment)
             _print_summary(found, landed)
             if session is not None:
                 session.join()

@@ -66,13 +66,15 @@ def find_delivery(
     system: str | None = None,
     patterns: Mapping[str, str] | None = None,
     name: str | None = None,
+    increment: bool = False,
 ) -> Delivery:
     """Match the files of ``folder`` to the declared tables; raise DeliveryError when that is not clear-cut.
 
     ``systems``: the declared source systems (default: the project's); ``system`` restricts the
     match to one of them. ``patterns`` replaces tables' file name patterns (``system.table`` or
     ``table`` -> case-insensitive regex over the whole name). ``name`` names the delivery (default:
-    the folder's name).
+    the folder's name). A full delivery holds every table of each system it delivers; an
+    ``increment`` holds the tables that changed (order lines, say), the others keep their loads.
     """
     systems = load_systems() if systems is None else systems
     if system is not None:
@@ -116,16 +118,21 @@ def find_delivery(
             "Rename the files, or pass --pattern TABLE=REGEX."
         )
     missing = [table for declared in recognised for table in declared.tables if not matched[table.qualified_name]]
-    if missing:
+    if missing and not increment:
         what = "; ".join(
             f"no file matches the pattern {_patterns_text(table, overrides)} (case-insensitive) of table '{table.qualified_name}'"
             for table in missing
         )
         raise DeliveryError(
             f"{folder}: {what}; files present: {present}. Every table of a delivered system must be delivered: "
-            f"rename the file or pass --pattern {missing[0].qualified_name}=REGEX."
+            f"rename the file or pass --pattern {missing[0].qualified_name}=REGEX (or land it as an increment: --increment)."
         )
-    found = tuple(TableFiles(table, tuple(matched[table.qualified_name])) for declared in recognised for table in declared.tables)
+    found = tuple(
+        TableFiles(table, tuple(matched[table.qualified_name]))
+        for declared in recognised
+        for table in declared.tables
+        if matched[table.qualified_name]
+    )
     return Delivery(folder, name, found, tuple(ignored))
 
 

@@ -8,10 +8,13 @@ Unity Catalog volume paths ``/Volumes/...`` work alike, see ingestion/storage.py
     <system>/<table>/<load_id>/_manifest.json                 the commit marker: files and parts with their size and SHA-256, rows
     load_log/<system>__<table>__<load_id>.jsonl               one line per delivered file (per sheet) of the load: landing.loads
 
-A table's current load is its newest committed load. The files of one table in one delivery are
-one load. A table whose files have the same content (SHA-256) as its current load is not landed
-again; a changed file for a delivery that was landed before gives a new load that replaces it
-(the earlier one stays archived). Each load is written under ``_tmp_<load_id>`` and moved into
+The files of one table in one delivery are one load, of kind ``full`` (a whole extract, the
+default) or ``increment`` (new and changed records since the previous delivery; ``load --increment``).
+A table's current loads, which bronze reads, are its newest full load and every later increment
+(``current_loads``); a record delivered again in a later load replaces the earlier version (the
+record rules, macros/checked_source_records.sql). A table whose files have the same content
+(SHA-256) as its newest load is not landed again; a changed file for a delivery that was landed
+before gives a new load that replaces it (the earlier one stays archived). Each load is written under ``_tmp_<load_id>`` and moved into
 place only when every file of the delivery has been read to its end. Locally the move is an
 atomic rename, but on object stores and volumes it is a copy and a delete, so each file is read
 back at its final place and checked against the size and SHA-256 it was written with (on Azure
@@ -88,7 +91,8 @@ class LandedTable:
     files: tuple[LandedFile, ...]
     rows_read: int
     parts: tuple[LandedPart, ...]
-    location: str  # URL of the data folder bronze.<table> reads
+    location: str  # URL of the load's data folder, one of those bronze.<table> reads
+    load_kind: str = "full"  # full: a whole extract; increment: new and changed records since the previous load
     status: str = "new"  # new / unchanged: already landed as load X / replaces load X of delivery 'd' (content changed)
 
     @property
@@ -119,6 +123,7 @@ class LandedTable:
                 lines.append({
                     "source_system": self.system, "source_table": self.table, "load_id": self.load_id, "delivery": self.delivery,
                     "source_file": source_file, "file_sha256": file.sha256, "rows_read": rows, "loaded_at": self.loaded_at,
+                    "load_kind": self.load_kind,
                 })  # fmt: skip
         return lines
 
@@ -136,10 +141,21 @@ def land_delivery(
     progress: bool | None = None,
     workers: int | None = None,
     again: bool = False,
+    increment: bool = False,
 ) -> list[LandedTable]:
     """Find the files of ``source_dir`` (see ingestion.find.find_delivery) and land them (see ``land``)."""
-    found = find_delivery(source_dir, systems=systems, system=system, patterns=patterns, name=delivery)
-    return land(found, landing_url, systems=systems, loaded_at=loaded_at, part_bytes=part_bytes, progress=progress, workers=workers, again=again)
+    found = find_delivery(source_dir, systems=systems, system=system, patterns=patterns, name=delivery, increment=increment)
+    return land(
+        found,
+        landing_url,
+        systems=systems,
+        loaded_at=loaded_at,
+        part_bytes=part_bytes,
+        progress=progress,
+        workers=workers,
+        again=again,
+        increment=increment,
+    )
 
 
 def land(
@@ -152,6 +168,7 @@ def land(
     progress: bool | None = None,
     workers: int | None = None,
     again: bool = False,
+    increment: bool = False,
 ) -> list[LandedTable]:
     """Land every table of ``delivery``; if any file is refused, or any landed file is not proven in
     place, nothing of it is committed.
@@ -161,7 +178,8 @@ def land(
     ``workers``: tables are read in this many processes at once (default: one per core, at most
     two, which keeps the peak memory of a run within twice that of one reader; one when the
     tables besides the largest are too small for a second process to pay). ``again``: land a table
-    even when its files are those of its current load (after ``verify`` found that load drifted).
+    even when its files are those of its newest load (after ``verify`` found that load drifted).
+    ``increment``: the delivery holds new and changed records only; bronze reads it with the loads before it.
     """
     check_landing_url(landing_url)
     systems = load_systems() if systems is None else systems
@@ -193,6 +211,8 @@ def land(
                 status = f"replaces load {earlier[-1].load_id} (same files, landed again)"
             else:
                 status = f"replaces load {replaced[-1]} of delivery '{delivery.name}' (content changed)" if replaced else "new"
+            if increment:
+                status = f"{status}, increment"
             load_dir = f"{root}/{table.system}/{table.name}/{load_id}"
             stages.append(_Stage(table_files, hashes, load_dir, loaded_at_text, part_bytes, status))
 
@@ -216,6 +236,7 @@ def land(
                 rows_read=sum(file.rows_read for file in files),
                 parts=parts,
                 location=fs.unstrip_protocol(f"{stage.load_dir}/data"),
+                load_kind="increment" if increment else "full",
                 status=stage.status,
             )
         results = [landed[stage.table_files.table.qualified_name] for stage in stages]
@@ -231,16 +252,27 @@ def land(
     return [landed[table_files.table.qualified_name] for table_files in delivery.tables]
 
 
-def bronze_locations(landing_url: str, systems: Mapping[str, System] | None = None) -> dict[str, str]:
-    """Where bronze reads: ``{"<system>.<table>": data folder of its current load, ..., "landing.loads": load log}``.
+def current_loads(loads: list[LandedTable]) -> list[LandedTable]:
+    """The loads bronze reads, of one table's committed ``loads`` (oldest first): its newest full load
+    and every increment after it (every increment when there is no full load), each delivery
+    counted by its newest load only (a delivery landed again with changed files replaces its
+    earlier load). stg_landing__loads applies the same rule to the load log."""
+    newest_of_delivery = {load.delivery: load for load in loads}
+    kept = [load for load in loads if newest_of_delivery[load.delivery] is load]
+    fulls = [index for index, load in enumerate(kept) if load.load_kind == "full"]
+    return kept[fulls[-1] if fulls else 0 :]
+
+
+def bronze_locations(landing_url: str, systems: Mapping[str, System] | None = None) -> dict[str, list[str]]:
+    """Where bronze reads: ``{"<system>.<table>": [data folder of each current load, oldest first], ..., "landing.loads": [load log]}``.
 
     Every declared table with a committed load is named, whatever delivery it came with; none when
     nothing was ever landed.
     """
     systems = load_systems() if systems is None else systems
     fs, root = landing_filesystem(landing_url)
-    current = {name: loads[-1].location for name, loads in committed_loads(fs, root, systems).items()}
-    return {**current, "landing.loads": fs.unstrip_protocol(f"{root}/{LOAD_LOG}")} if current else {}
+    current = {name: [load.location for load in current_loads(loads)] for name, loads in committed_loads(fs, root, systems).items()}
+    return {**current, "landing.loads": [fs.unstrip_protocol(f"{root}/{LOAD_LOG}")]} if current else {}
 
 
 def landed_systems(landing_url: str, systems: Mapping[str, System] | None = None) -> list[str]:

@@ -3,7 +3,7 @@
 The table definitions (columns, types) are the dbt sources declared in the YAML (the same
 declaration landing reads); the ``register_bronze_tables`` macro turns them into DDL for whichever
 adapter the target uses (external JSON tables on Spark, views over ``read_files`` on Databricks).
-Ingestion only says where each table's data is now: ``{"<system>.<table>": URL, ..., "landing.loads": URL}``
+Ingestion only says where each table's data is now: ``{"<system>.<table>": [URL, ...], ..., "landing.loads": [URL]}``
 (ingestion.land.bronze_locations).
 """
 
@@ -45,8 +45,8 @@ def dbt_invoke(args: list[str], *, target: str | None = None, project_dir: Path 
     return None if result.success else str(result.exception or "see the dbt log above")
 
 
-def register_bronze_tables(locations: Mapping[str, str], *, target: str | None = None, project_dir: Path = PROJECT_DIR) -> None:
-    """Point each bronze table at the data folder in ``locations`` (``<source>.<table>`` -> URL)."""
+def register_bronze_tables(locations: Mapping[str, list[str]], *, target: str | None = None, project_dir: Path = PROJECT_DIR) -> None:
+    """Point each bronze table at the data folders in ``locations`` (``<source>.<table>`` -> URLs of its current loads)."""
     log.info("registering bronze tables: %s", ", ".join(sorted(locations)))
     arguments = json.dumps({"locations": dict(locations)})
     failure = dbt_invoke(["run-operation", "register_bronze_tables", "--args", arguments], target=target, project_dir=project_dir)

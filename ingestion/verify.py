@@ -1,6 +1,6 @@
 """Verify: re-check committed loads against their manifests, on any backend.
 
-Each current load (the newest committed load of a table: what bronze reads), and with
+Each current load (what bronze reads: a table's newest full load and the increments after it), and with
 ``archived`` every earlier committed load too, must hold exactly the files its ``_manifest.json`` names (the
 delivered files under ``source/``, the bronze parts under ``data/``), each with the size and
 SHA-256 recorded when it was landed, read back from the backend; and its load-log file must hold
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ingestion.declaration import System, load_systems
-from ingestion.land import LOAD_LOG, MANIFEST, committed_loads, load_log_path
+from ingestion.land import LOAD_LOG, MANIFEST, committed_loads, current_loads, load_log_path
 from ingestion.storage import Digest, file_problem, landing_filesystem
 
 
@@ -45,7 +45,7 @@ def verify_loads(landing_url: str, systems: Mapping[str, System] | None = None, 
     committed = committed_loads(fs, root, systems)
     logged = {fs._strip_protocol(load_log_path(root, load)) for table_loads in committed.values() for load in table_loads}
     for table_loads in committed.values():
-        for load in table_loads if archived else table_loads[-1:]:
+        for load in table_loads if archived else current_loads(table_loads):
             loads += 1
             load_dir = fs._strip_protocol(f"{root}/{load.system}/{load.table}/{load.load_id}")
             checks: dict[str, Digest | None] = {f"{load_dir}/{name}": digest for name, digest in load.stored_files().items()}

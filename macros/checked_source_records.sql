@@ -3,14 +3,16 @@
 
     One row per bronze record: each declared field typed with Spark's own casts (try_cast,
     try_to_timestamp; text that does not type gives null, never an error), its lineage, and
-    record_status 'loaded' | 'quarantined' | 'duplicate' with the reason:
+    record_status 'loaded' | 'quarantined' | 'duplicate' | 'replaced' with the reason:
       - the read problem landing recorded (malformed JSON, wrong field count, ...);
       - else every field problem, joined with '; ' in declaration order
         (missing <Field> / <Field> '<raw>' is not a whole number / does not fit int / ...);
-      - else, among the records that typed cleanly, a key held by records with different raw
-        content (every copy quarantined), or an exact copy of an earlier record (file, position):
-        the first copy loads, the others are 'duplicate'. Without a key, a record's identity is
-        its whole raw content.
+      - else, among the records that typed cleanly: a key delivered again by a later load (an
+        increment) is 'replaced' in the earlier loads, the latest load's version wins;
+      - else, within that load, a key held by records with different raw content (every copy
+        quarantined), or an exact copy of an earlier record (file, position): the first copy
+        loads, the others are 'duplicate'. Without a key, a record's identity is its whole raw
+        content. Loads are told apart by their _loaded_at.
     is_repeat_line: a loaded record of a keyed table whose business content (every field but the
     key) is also on another loaded record, under a distinct key (a repeat purchase, say).
 
@@ -148,8 +150,10 @@ case
     {%- if not key_fields -%}
         {%- do identity.append('record_content') -%}
     {%- endif -%}
-    {#- records that typed cleanly are checked against each other, the others are left alone -#}
+    {#- records that typed cleanly are checked against each other, the others are left alone:
+        across loads (a later load replaces), then within one load (conflicts, copies) -#}
     {%- set same_identity = 'partition by record_problem is null, ' ~ identity | join(', ') -%}
+    {%- set same_identity_and_load = same_identity ~ ', loaded_at' -%}
     {%- set copies_listed = 10 -%}
 with
 
@@ -214,11 +218,14 @@ copies_counted as (
 
     select
         *,
-        count(*) over ({{ same_identity }}) as copy_count,
-        min(record_content) over ({{ same_identity }})
-        != max(record_content) over ({{ same_identity }}) as has_conflict,
-        min(named_struct('file', source_file_name, 'position', source_position)) over ({{ same_identity }}) as first_copy,
-        row_number() over ({{ same_identity }} order by source_file_name, source_position) as copy_number
+        -- the latest load's last copy: what replaces the copies of earlier loads
+        max(named_struct('loaded_at', loaded_at, 'file', source_file_name, 'position', source_position))
+            over ({{ same_identity }}) as latest_copy,
+        count(*) over ({{ same_identity_and_load }}) as copy_count,
+        min(record_content) over ({{ same_identity_and_load }})
+        != max(record_content) over ({{ same_identity_and_load }}) as has_conflict,
+        min(named_struct('file', source_file_name, 'position', source_position)) over ({{ same_identity_and_load }}) as first_copy,
+        row_number() over ({{ same_identity_and_load }} order by source_file_name, source_position) as copy_number
     from problems_found
 
 ),
@@ -236,7 +243,7 @@ conflicts_listed as (
                             when has_conflict and copy_number <= {{ copies_listed }}
                                 then named_struct('file', source_file_name, 'position', source_position)
                         end
-                    ) over ({{ same_identity }})
+                    ) over ({{ same_identity_and_load }})
                 ),
                 listed -> concat(listed.file, ' ', listed.position)
             ),
@@ -252,12 +259,18 @@ statuses as (
         *,
         case
             when record_problem is not null then 'quarantined'
+            when loaded_at < latest_copy.loaded_at then 'replaced'
             when has_conflict then 'quarantined'
             when copy_number > 1 then 'duplicate'
             else 'loaded'
         end as record_status,
         case
             when record_problem is not null then record_problem
+            when loaded_at < latest_copy.loaded_at
+                then concat(
+                    {% if key_fields %}concat_ws(', ', {{ identity_text | join(', ') }}), ' is delivered again'{% else %}'delivered again'{% endif %},
+                    ' by a later load: ', latest_copy.file, ' ', latest_copy.position, ', loaded at ', cast(latest_copy.loaded_at as string)
+                )
             {%- if key_fields %}
             when has_conflict
                 then concat(

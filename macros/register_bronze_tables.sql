@@ -1,6 +1,7 @@
 {#- Point bronze tables at landed data folders. Called by ingestion after it lands, with every
-    table that has a committed load (its newest load) and the load log:
-        dbt run-operation register_bronze_tables --args '{"locations": {"sales.orders": "file:///...", "landing.loads": "file:///.../load_log"}}'
+    table that has a committed load (the data folders of its current loads, oldest first: its
+    newest full load and the increments after it) and the load log:
+        dbt run-operation register_bronze_tables --args '{"locations": {"sales.orders": ["file:///.../orders/<load_id>/data", ...], "landing.loads": ["file:///.../load_log"]}}'
     Keys are "<source>.<table>" of any declared source. The columns and their types come from
     the source's YAML node, so the table definition and its documentation cannot drift apart.
     Every key and location is checked before the first statement runs. -#}
@@ -22,10 +23,14 @@
             {%- set known = tables | join(', ') if tables else 'no such source; declared tables: ' ~ declared | sort | join(', ') -%}
             {{ exceptions.raise_compiler_error("register_bronze_tables: '" ~ key ~ "' is not a table of source '" ~ source_name ~ "' (" ~ known ~ ")") }}
         {%- endif -%}
-        {%- set location = locations[key] ~ '' -%}
-        {%- if not modules.re.fullmatch('[A-Za-z0-9_:/.=+@%~-]+', location) or '/../' in location ~ '/' -%}
-            {{ exceptions.raise_compiler_error("register_bronze_tables: refusing location " ~ location ~ " for " ~ key ~ ": only letters, digits and _:/.=+@%~- are allowed in a landing path, no '..'") }}
+        {%- if locations[key] is string or locations[key] is not iterable or not locations[key] -%}
+            {{ exceptions.raise_compiler_error("register_bronze_tables: " ~ key ~ " must map to a list of data folder URLs, got " ~ locations[key]) }}
         {%- endif -%}
+        {%- for location in locations[key] -%}
+            {%- if not modules.re.fullmatch('[A-Za-z0-9_:/.=+@%~-]+', location ~ '') or '/../' in location ~ '/' -%}
+                {{ exceptions.raise_compiler_error("register_bronze_tables: refusing location " ~ location ~ " for " ~ key ~ ": only letters, digits and _:/.=+@%~- are allowed in a landing path, no '..'") }}
+            {%- endif -%}
+        {%- endfor -%}
         {%- for column in declared[key].columns.values() if not column.data_type -%}
             {{ exceptions.raise_compiler_error("register_bronze_tables: column " ~ column.name ~ " of " ~ key ~ " has no data_type in its sources YAML") }}
         {%- endfor -%}
@@ -36,20 +41,35 @@
         {%- for statement in bronze_table_statements(relation, node.columns.values() | list, locations[key]) -%}
             {%- do run_query(statement) -%}
         {%- endfor -%}
-        {{ log("bronze table " ~ relation ~ " (" ~ key ~ ") now reads " ~ locations[key], info=true) }}
+        {{ log("bronze table " ~ relation ~ " (" ~ key ~ ") now reads " ~ locations[key] | join(", "), info=true) }}
     {%- endfor -%}
 {% endmacro %}
 
 
-{#- The SQL statements that (re)create one bronze table over a landed data folder. -#}
-{% macro bronze_table_statements(relation, columns, location) %}
-    {{ return(adapter.dispatch('bronze_table_statements')(relation, columns, location)) }}
+{#- The SQL statements that (re)create one bronze table over landed data folders. -#}
+{% macro bronze_table_statements(relation, columns, locations) %}
+    {{ return(adapter.dispatch('bronze_table_statements')(relation, columns, locations)) }}
 {% endmacro %}
 
 
-{#- Spark: an external (unmanaged) table over the JSON-lines files of one folder. Dropping it
-    leaves the files in place; the landing zone keeps every load. -#}
-{% macro spark__bronze_table_statements(relation, columns, location) %}
+{#- Spark: an external (unmanaged) table over the JSON-lines files of its loads' folders: one
+    folder, or a Hadoop glob over the load folders of the table (<table>/{<load>,<load>}/data).
+    Dropping it leaves the files in place; the landing zone keeps every load. -#}
+{% macro spark__bronze_table_statements(relation, columns, locations) %}
+    {%- if locations | length == 1 -%}
+        {%- set location = locations[0] -%}
+    {%- else -%}
+        {%- set table_folder = locations[0].rsplit('/', 2)[0] -%}
+        {%- set loads = [] -%}
+        {%- for folder in locations -%}
+            {%- set parts = folder.rsplit('/', 2) -%}
+            {%- if parts[0] != table_folder or parts[2] != 'data' -%}
+                {{ exceptions.raise_compiler_error("register_bronze_tables: the loads of " ~ relation ~ " must be <table folder>/<load>/data folders of one table folder, got " ~ locations | join(', ')) }}
+            {%- endif -%}
+            {%- do loads.append(parts[1]) -%}
+        {%- endfor -%}
+        {%- set location = table_folder ~ '/{' ~ loads | join(',') ~ '}/data' -%}
+    {%- endif -%}
     {%- set create_table -%}
         create table {{ relation }} (
             {%- for column in columns %}
@@ -68,10 +88,11 @@
 
 
 {#- Databricks: Unity Catalog does not allow tables over volume paths, so each bronze table is a
-    view over read_files() of the JSON-lines folder, with the explicit schema. -#}
-{% macro databricks__bronze_table_statements(relation, columns, location) %}
+    view over read_files() of each load's JSON-lines folder, with the explicit schema. -#}
+{% macro databricks__bronze_table_statements(relation, columns, locations) %}
     {%- set create_view -%}
         create or replace view {{ relation }} as
+        {%- for location in locations %}
         select
             {%- for column in columns %}
             {{ adapter.quote(column.name) }}{{ "," if not loop.last }}
@@ -81,6 +102,10 @@
             format => 'json',
             schema => '{% for column in columns %}{{ adapter.quote(column.name) }} {{ column.data_type }}{{ ", " if not loop.last }}{% endfor %}'
         )
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
     {%- endset -%}
     {{ return([
         "create schema if not exists " ~ relation.without_identifier(),

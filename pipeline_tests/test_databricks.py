@@ -71,17 +71,23 @@ def test_models_compile_against_three_part_names(compiled: dict) -> None:
     assert f"`{CATALOG}`.`silver`.`base_sales__orders`" in staging
 
 
+LOAD, LATER_LOAD = "20261122T000000000000Z", "20261123T000000000000Z"
+
+
 def test_bronze_is_a_view_over_read_files_on_the_volume(compiled: dict) -> None:
-    location = f"/Volumes/{CATALOG}/sales/landing/sales/orders/20261122T000000000000Z/data"
+    location = f"/Volumes/{CATALOG}/sales/landing/sales/orders/{LOAD}/data"
     inline = (
         "{% set node = graph.sources['source.ecommerce_sales.sales.orders'] %}"
         "{% for statement in bronze_table_statements(source('sales', 'orders'), node.columns.values() | list, "
-        f"'{location}') %}}{{{{ statement }}}};{{% endfor %}}"
+        f"['{location}', '{location.replace(LOAD, LATER_LOAD)}']) %}}{{{{ statement }}}};{{% endfor %}}"
     )
     output = " ".join(dbt(compiled["tmp_path"], "compile", *OFFLINE, "--inline", inline).split())
     assert f"create schema if not exists `{CATALOG}`.`bronze`;" in output
     assert f"create or replace view `{CATALOG}`.`bronze`.`orders` as select `row_id`," in output
     assert f"from read_files( '{location}', format => 'json', schema => '`row_id` string," in output
+    # an increment after the full load: its folder is read too
+    assert "union all select `row_id`," in output
+    assert f"from read_files( '{location.replace(LOAD, LATER_LOAD)}', format => 'json'," in output
     # every field raw text, then the lineage columns landing writes
     assert (
         "`profit` string, `_source_file` string, `_source_position` bigint, `_raw_record` string, `_read_problem` string, `_loaded_at` timestamp' )"

@@ -135,8 +135,9 @@ def test_every_aggregate_totals_the_order_lines(build: dict) -> None:
 
 def test_bronze_registration_refuses_hostile_table_names_and_locations(build: dict, pipeline, capsys) -> None:
     hostile = (
-        ({"sales.orders; drop table gold.fct_order_lines": "file:///tmp/x"}, "is not a table of source 'sales'"),
-        ({"sales.orders": "file:///tmp/x' ; drop table gold.fct_order_lines; --"}, "refusing location"),
+        ({"sales.orders; drop table gold.fct_order_lines": ["file:///tmp/x"]}, "is not a table of source 'sales'"),
+        ({"sales.orders": ["file:///tmp/x/data", "file:///tmp/x' ; drop table gold.fct_order_lines; --"]}, "refusing location"),
+        ({"sales.orders": "file:///tmp/x"}, "must map to a list of data folder URLs"),
     )
     for locations, message in hostile:
         result = pipeline.invoke("run-operation", "register_bronze_tables", "--args", json.dumps({"locations": locations}))

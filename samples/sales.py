@@ -358,6 +358,79 @@ def generate_sales_files(
     return paths
 
 
+def generate_sales_increment(
+    full_dir: Path, out_dir: Path, *, share: float = 0.01, corrections: int = 5, seed: int = 42, project_dir: Path = PROJECT_DIR
+) -> Path:
+    """Write an increment to the delivery in ``full_dir`` (its Orders.json) as ``out_dir/Orders.json``
+    and return its path: new order lines (``share`` of the delivery's lines, at least one) in the
+    delivery's last month, ``corrections`` of its lines delivered again with another quantity and
+    profit (same Row ID), and one late line for its oldest month.
+
+    The delivery's file is streamed twice (to count its lines, then to copy the chosen ones): memory
+    stays flat at any scale.
+    """
+    import ijson  # landing's streaming JSON reader: only this generator reads a delivery
+
+    layout = declared_layouts(project_dir)["orders"]
+    name_of = dict(zip(layout.arrange(ORDER_COLUMNS), layout.names, strict=True))
+    source = Path(full_dir) / layout.file_name
+
+    def lines() -> Iterator[tuple[object, ...]]:
+        with source.open("rb") as handle:
+            for item in ijson.items(handle, "item", use_float=True):
+                yield tuple(item[name_of[column]] for column in ORDER_COLUMNS)
+
+    count, last_row_id, oldest, newest = 0, 0, (dt.date.max, 0), dt.date.min
+    for index, line in enumerate(lines()):
+        count, last_row_id = index + 1, max(last_row_id, int(line[0]))
+        try:
+            day = dt.datetime.strptime(str(line[2]), "%d/%m/%Y").date()
+        except ValueError:
+            continue  # a line the record rules quarantine: not a template
+        oldest, newest = min(oldest, (day, index)), max(newest, day)
+    if count == 0:
+        raise SampleDataError(f"{source}: no order lines to write an increment to")
+    rng = random.Random(seed)
+    new_count = max(1, round(count * share))
+    templates = rng.sample(range(count), min(count, new_count))
+    corrected = set(rng.sample(range(count), min(count, corrections)))
+    chosen = {index: line for index, line in enumerate(lines()) if index in corrected or index in templates or index == oldest[1]}
+
+    def increment() -> Iterator[tuple[object, ...]]:
+        for index in sorted(corrected):
+            row_id, order_id, order_date, ship_date, ship_mode, customer_id, product_id, quantity, price, discount, profit = chosen[index]
+            yield (
+                row_id,
+                order_id,
+                order_date,
+                ship_date,
+                ship_mode,
+                customer_id,
+                product_id,
+                quantity + 1,
+                price,
+                discount,
+                round(profit + 12.5, 4),
+            )
+        row_id = last_row_id
+        late = (oldest[0], [oldest[1]])
+        for day, indices in [(newest.replace(day=1), [templates[i % len(templates)] for i in range(new_count)]), late]:
+            for index in indices:
+                row_id += 1
+                values = list(chosen[index])
+                values[0], values[1] = row_id, f"CA-{day.year}-9{row_id:08d}"
+                values[2], values[3] = _date_text(day), _date_text(day + dt.timedelta(days=3))
+                yield tuple(values)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / layout.file_name
+    _write_json_array(path, layout, increment())
+    log.info("generated an increment of %d new order lines, %d corrections and 1 late line in %s", new_count, len(corrected), out_dir)
+    return path
+
+
+# --- what the generator reads: the declaration and the seeds -----------------------------------
 # --- what the generator reads: the declaration and the seeds -----------------------------------
 
 

@@ -36,6 +36,7 @@ from ingestion.tests.deliveries import (
     load_dirs,
     load_log,
     write_csv,
+    write_delivery,
     write_excel_saved_xlsx,
     write_orders,
     write_xlsx,
@@ -82,7 +83,7 @@ def test_a_missing_table_of_a_delivered_system_is_refused_with_its_pattern_and_t
     assert str(error.value) == (
         f"{tmp_path}: no file matches the pattern /customers?\\.xlsx/ or /customers?\\.csv/ (case-insensitive) of table "
         "'sales.customers'; files present: ['Orders.json', 'Products.csv']. Every table of a delivered system must be "
-        "delivered: rename the file or pass --pattern sales.customers=REGEX."
+        "delivered: rename the file or pass --pattern sales.customers=REGEX (or land it as an increment: --increment)."
     )
 
 
@@ -206,7 +207,7 @@ def test_a_load_keeps_the_originals_adds_lineage_and_leaves_no_temporary_folder(
             "system": "sales", "table": table.table, "delivery": "delivery", "load_id": LOAD_ID, "loaded_at": LOADED_AT_TEXT,
             "files": [{"name": files[table.table], "sha256": hashlib.sha256(delivered).hexdigest(), "bytes": len(delivered),
                        "rows_read": 1, "extra_fields": [], "sheets": []}],
-            "rows_read": 1, "location": load.as_uri() + "/data",
+            "rows_read": 1, "location": load.as_uri() + "/data", "load_kind": "full",
             "parts": [{"name": "part-00000.jsonl", "bytes": len(part := (load / "data/part-00000.jsonl").read_bytes()),
                        "sha256": hashlib.sha256(part).hexdigest()}],
         }  # fmt: skip
@@ -217,7 +218,7 @@ def test_a_load_keeps_the_originals_adds_lineage_and_leaves_no_temporary_folder(
     assert list(landed_rows(landing, "customers")[0]) == [*CUSTOMER_COLUMNS, *LINEAGE]
     assert load_log(landing) == [
         {"source_system": "sales", "source_table": table, "load_id": LOAD_ID, "delivery": "delivery", "source_file": name,
-         "file_sha256": hashlib.sha256((delivery / name).read_bytes()).hexdigest(), "rows_read": 1, "loaded_at": LOADED_AT_TEXT}
+         "file_sha256": hashlib.sha256((delivery / name).read_bytes()).hexdigest(), "rows_read": 1, "loaded_at": LOADED_AT_TEXT, "load_kind": "full"}
         for table, name in sorted(files.items())
     ]  # fmt: skip
     assert sorted(path.name for path in (landing / "load_log").iterdir()) == [f"sales__{t}__{LOAD_ID}.jsonl" for t in sorted(files)]
@@ -231,11 +232,41 @@ def test_bronze_is_pointed_at_the_newest_load_of_every_table_and_the_load_log(de
     second = {t.table: t for t in land_delivery(delivery, landing.as_uri())}
     assert second["orders"].load_id != first["orders"].load_id
     assert bronze_locations(landing.as_uri()) == {
-        "sales.orders": f"{landing.as_uri()}/sales/orders/{second['orders'].load_id}/data",
-        "sales.products": f"{landing.as_uri()}/sales/products/{LOAD_ID}/data",
-        "sales.customers": f"{landing.as_uri()}/sales/customers/{LOAD_ID}/data",
-        "landing.loads": f"{landing.as_uri()}/load_log",
+        "sales.orders": [f"{landing.as_uri()}/sales/orders/{second['orders'].load_id}/data"],
+        "sales.products": [f"{landing.as_uri()}/sales/products/{LOAD_ID}/data"],
+        "sales.customers": [f"{landing.as_uri()}/sales/customers/{LOAD_ID}/data"],
+        "landing.loads": [f"{landing.as_uri()}/load_log"],
     }
+
+
+def test_bronze_reads_the_newest_full_load_and_the_increments_after_it(delivery: Path, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+
+    def land_orders(name: str, profit: float, *, increment: bool) -> str:
+        write_orders(delivery, rows=[{**ORDER, "Profit": profit}])
+        landed = {table.table: table for table in land_delivery(delivery, landing.as_uri(), delivery=name, increment=increment)}
+        return landed["orders"].load_id
+
+    def orders_read() -> list[str]:
+        return [location.rsplit("/", 2)[1] for location in bronze_locations(landing.as_uri())["sales.orders"]]
+
+    monday = land_orders("monday", 1.0, increment=False)
+    assert orders_read() == [monday]
+    # an increment of the order lines alone: products and customers keep their full load
+    for name in ("Products.csv", "Customer.xlsx"):
+        (delivery / name).unlink()
+    tuesday = land_orders("tuesday", 2.0, increment=True)
+    wednesday = land_orders("wednesday", 3.0, increment=True)
+    assert orders_read() == [monday, tuesday, wednesday]
+    # tuesday's increment delivered again with a change: its new load replaces the old one, in landing order
+    tuesday_again = land_orders("tuesday", 2.5, increment=True)
+    assert orders_read() == [monday, wednesday, tuesday_again]
+    assert [line["load_kind"] for line in load_log(landing) if line["source_table"] == "orders"] == ["full", "increment", "increment", "increment"]
+    # a full extract starts over: the loads before it stay archived, unread
+    write_delivery(delivery)
+    thursday = land_orders("thursday", 4.0, increment=False)
+    assert orders_read() == [thursday]
+    assert len(load_dirs(landing, "orders")) == 5
 
 
 def test_the_cli_says_which_file_feeds_which_table_and_what_it_landed(delivery: Path, own_lake: Path) -> None:

@@ -69,6 +69,7 @@ def test_a_delivery_lands_as_on_the_local_disk(backend: Backend, delivery: Path,
     assert log_line == {
         "source_system": "sales", "source_table": "orders", "load_id": LOAD_ID, "delivery": "delivery", "source_file": "Orders.json",
         "file_sha256": hashlib.sha256((delivery / "Orders.json").read_bytes()).hexdigest(), "rows_read": 1, "loaded_at": LOADED_AT_TEXT,
+        "load_kind": "full",
     }  # fmt: skip
     assert stored[f"sales/orders/{LOAD_ID}/source/Orders.json"] == (delivery / "Orders.json").read_bytes()
 

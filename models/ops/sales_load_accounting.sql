@@ -1,6 +1,7 @@
 -- One row per current load of each sales table: the records landing read (its load log) and
 -- what the record rules made of them (the base models). Tested: read = loaded + quarantined +
--- duplicates, and the quarantined share within var('max_quarantine_share').
+-- duplicates + replaced (by a later increment), and the quarantined share within
+-- var('max_quarantine_share').
 {%- set sales_tables = ['orders', 'products', 'customers'] %}
 
 with
@@ -62,6 +63,7 @@ record_counts as (
         count_if(record_status = 'loaded') as rows_loaded,
         count_if(record_status = 'quarantined') as rows_quarantined,
         count_if(record_status = 'duplicate') as rows_duplicate,
+        count_if(record_status = 'replaced') as rows_replaced,
         count_if(is_repeat_line) as rows_repeated
     from records
     group by 1, 2
@@ -79,6 +81,7 @@ accounted as (
         coalesce(record_counts.rows_loaded, 0) as rows_loaded,
         coalesce(record_counts.rows_quarantined, 0) as rows_quarantined,
         coalesce(record_counts.rows_duplicate, 0) as rows_duplicate,
+        coalesce(record_counts.rows_replaced, 0) as rows_replaced,
         coalesce(record_counts.rows_repeated, 0) as rows_repeated,
         current_loads.loaded_at
     from current_loads

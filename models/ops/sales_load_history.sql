@@ -2,7 +2,7 @@
 -- tables and sales_load_accounting show only the current loads; this table keeps every one:
 -- each build adds the loads it has not recorded yet (append on Spark; merge on the key on
 -- Databricks, where re-runs update in place). Loads without records are recorded too.
-{{ config(materialized='incremental', unique_key=['source_table', 'load_id']) }}
+{{ config(materialized='incremental', unique_key=['source_table', 'load_id'], on_schema_change='append_new_columns') }}
 
 with
 
@@ -16,6 +16,7 @@ load_accounting as (
         rows_loaded,
         rows_quarantined,
         rows_duplicate,
+        rows_replaced,
         rows_repeated,
         loaded_at
     from {{ ref('sales_load_accounting') }}

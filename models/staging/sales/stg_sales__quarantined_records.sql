@@ -1,5 +1,6 @@
--- The records of the current sales loads that were not loaded, one row each, with the reason:
--- the three base models share their lineage columns, so one model stacks them.
+-- The records of the current sales loads that were quarantined or are exact duplicates, one row
+-- each, with the reason (versions replaced by a later increment are not: the base models keep
+-- them): the three base models share their lineage columns, so one model stacks them.
 {%- set sales_tables = ['orders', 'products', 'customers'] %}
 
 with
@@ -15,7 +16,7 @@ with
             record_status,
             loaded_at
         from {{ ref('base_sales__' ~ table) }}
-        where record_status != 'loaded'
+        where record_status in ('quarantined', 'duplicate')
 
     ),
 {% endfor %}
