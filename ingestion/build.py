@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 from ingestion.declaration import load_systems
 from ingestion.land import bronze_locations, landed_systems
 from ingestion.register import dbt_invoke
+from ingestion.settings import PROJECT_DIR
 from ingestion.storage import landing_filesystem
 
 log = logging.getLogger(__name__)
@@ -95,16 +98,35 @@ def open_session_early(target: str | None = None) -> threading.Thread:
 @contextlib.contextmanager
 def build_version(version: str | None) -> Iterator[None]:
     """$SALES_BUILD_VERSION set to ``version`` (read by generate_schema_name and the publish hooks)
-    while the block runs; left alone when ``version`` is None."""
+    and $SALES_CODE_FINGERPRINT to the project's ``code_fingerprint`` while the block runs; left
+    alone when ``version`` is None."""
     if version is None:
         yield
         return
-    earlier = os.environ.get("SALES_BUILD_VERSION")
-    os.environ["SALES_BUILD_VERSION"] = version
+    values = {"SALES_BUILD_VERSION": version, "SALES_CODE_FINGERPRINT": code_fingerprint()}
+    earlier = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if earlier is None:
-            os.environ.pop("SALES_BUILD_VERSION", None)
-        else:
-            os.environ["SALES_BUILD_VERSION"] = earlier
+        for name, value in earlier.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# What decides the tables a build writes: a published incremental table is carried into a build
+# only when these are byte for byte those that built it (macros/incremental_carry_over.sql).
+CODE_PATHS = ("models", "macros", "seeds", "dbt_project.yml")
+
+
+def code_fingerprint(project_dir: Path = PROJECT_DIR) -> str:
+    """SHA-256 over the names and bytes of the project's files under CODE_PATHS."""
+    digest = hashlib.sha256()
+    for name in CODE_PATHS:
+        root = project_dir / name
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                digest.update(f"{path.relative_to(project_dir)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()

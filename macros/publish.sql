@@ -8,7 +8,8 @@
     only, no data copied. A failed or killed build changes nothing readers see.
 
     audit.publish_log is the journal: per publish a 'publishing' batch (one row per view and the
-    physical relation it shows, plus a row with the loads the version was built from), then one
+    physical relation it shows, plus a row with the loads the version was built from and one with
+    the fingerprint of the code that built it, physical 'code'), then one
     'published' row; a rollback adds 'rolled_back' for the version it withdraws and publishes the
     previous one again. A publish that was interrupted (its batch without 'published') is finished
     by the next build or rollback before anything else. -#}
@@ -36,6 +37,21 @@
     {% do finish_interrupted_publish() %}
     {% set state = publish_state() %}
     {% set published = state.mappings.get(state.current, {}) %}
+    {#- incremental models pick up from the published version's table when they can (macros/incremental_carry_over.sql) -#}
+    {% for node in candidate_nodes(version) if node.unique_id in selected_resources and node.config.materialized == 'incremental'
+        and node.schema.split('__')[0] in var('published_schemas') %}
+        {% set shown = published.get(published_name(node, version)) %}
+        {% set refusal = carry_over_refusal(node, state) if shown else 'no published version of it' %}
+        {% set candidate = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias, type='table') %}
+        {% if not refusal and adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is none %}
+            {% do adapter.create_schema(candidate) %}
+            {% do carry_over_table(node, candidate, api.Relation.create(database=publish_database(), schema=shown.split('.')[0], identifier=shown.split('.')[1])) %}
+            {% do adapter.cache_added(candidate) %}  {#- dbt listed the schema's relations before this hook ran -#}
+            {% do log(node.name ~ ": carried over from version " ~ state.current ~ " (" ~ shown ~ "); built incrementally", info=true) %}
+        {% elif refusal %}
+            {% do log(node.name ~ ": built whole: " ~ refusal, info=true) %}
+        {% endif %}
+    {% endfor %}
     {% for node in candidate_nodes(version) if node.unique_id not in selected_resources %}
         {% set shown = published.get(published_name(node, version)) %}
         {% if shown %}
@@ -77,7 +93,7 @@
         {% endif %}
     {% endfor %}
     {% set started = modules.datetime.datetime.now() %}
-    {% do publish_mapping(version, mapping, built_from_loads(mapping), published) %}
+    {% do publish_mapping(version, mapping, built_from_loads(mapping), code_fingerprint(), published) %}
     {% set seconds = (modules.datetime.datetime.now() - started).total_seconds() %}
     {% set dropped = drop_unkept_versions() %}
     {% do log("Published version " ~ version ~ ": " ~ mapping | length ~ " relations of " ~ var('published_schemas') | join(', ')
@@ -102,7 +118,7 @@
         ) }}
     {% endif %}
     {% set previous = earlier[0] %}
-    {% do publish_mapping(previous, state.mappings[previous], state.loads.get(previous, ''), state.mappings[state.current]) %}
+    {% do publish_mapping(previous, state.mappings[previous], state.loads.get(previous, ''), state.code.get(previous, ''), state.mappings[state.current]) %}
     {#- after the publish: killed before this row, readers see the previous version and the journal agrees -#}
     {% call statement('rolled_back') %}
         insert into {{ ensure_publish_log() }} values (current_timestamp(), '{{ state.current }}', 'rolled_back', null, null, null)
@@ -113,11 +129,12 @@
 
 {#- Journal, then views, then the 'published' row: an interruption between the first and the last
     leaves a batch the next run finishes (finish_interrupted_publish). -#}
-{% macro publish_mapping(version, mapping, loads, previous_mapping) %}
+{% macro publish_mapping(version, mapping, loads, code, previous_mapping) %}
     {% set log_relation = ensure_publish_log() %}
     {% call statement('publishing') %}
         insert into {{ log_relation }} values
-            (current_timestamp(), '{{ version }}', 'publishing', null, null, '{{ loads | replace("\\", "\\\\") | replace("'", "\\'") }}')
+            (current_timestamp(), '{{ version }}', 'publishing', null, null, '{{ loads | replace("\\", "\\\\") | replace("'", "\\'") }}'),
+            (current_timestamp(), '{{ version }}', 'publishing', null, 'code', '{{ code }}')
             {%- for name, physical in mapping | dictsort %},
             (current_timestamp(), '{{ version }}', 'publishing', '{{ name }}', '{{ physical }}', null)
             {%- endfor %}
@@ -187,7 +204,7 @@
     first, without rolled-back ones, at most var published_versions_kept), mappings and loads per
     version (of its latest publish), interrupted (a version whose publish has no end). -#}
 {% macro publish_state() %}
-    {% set state = {'current': none, 'kept': [], 'mappings': {}, 'loads': {}, 'published_at': {}, 'interrupted': none} %}
+    {% set state = {'current': none, 'kept': [], 'mappings': {}, 'loads': {}, 'code': {}, 'published_at': {}, 'interrupted': none} %}
     {% if not execute %}
         {{ return(state) }}
     {% endif %}
@@ -206,6 +223,8 @@
             {% endif %}
             {% if row['relation'] %}
                 {% do state.mappings[version].update({row['relation']: row['physical']}) %}
+            {% elif row['physical'] == 'code' %}
+                {% do state.code.update({version: row['detail']}) %}
             {% else %}
                 {% do state.loads.update({version: row['detail']}) %}
             {% endif %}
