@@ -2,7 +2,7 @@
 
     A build writes every model into fresh candidate schemas, so an incremental model would find
     no table of its own and always be built whole. prepare_candidate carries the published
-    version's table into the candidate first (carry_over_table: a copy on Spark, a shallow clone
+    version's table into the candidate first (carry_over_sql: a copy on Spark, a shallow clone
     on Databricks) when the model can pick up from it: the published version was built by the
     same code (code_fingerprint) and the only loads landed since are increments of the tables the
     model names in config.meta.incremental_on. Otherwise the model is built whole, and the build
@@ -60,31 +60,30 @@
 {% endmacro %}
 
 
-{#- Make `candidate` a copy of `published` (both relations), partitioned like the model. -#}
-{% macro carry_over_table(node, candidate, published) %}
-    {{ return(adapter.dispatch('carry_over_table')(node, candidate, published)) }}
+{#- The statement that makes `candidate` a copy of `published` (both relations), partitioned like the model. -#}
+{% macro carry_over_sql(node, candidate, published) %}
+    {{ return(adapter.dispatch('carry_over_sql')(node, candidate, published)) }}
 {% endmacro %}
 
 
-{% macro spark__carry_over_table(node, candidate, published) %}
+{% macro spark__carry_over_sql(node, candidate, published) %}
     {%- set partition_by = node.config.get('partition_by') or [] -%}
     {%- set partition_by = [partition_by] if partition_by is string else partition_by -%}
-    {% call statement('carry_over') %}
+    {%- set statement -%}
         create table {{ candidate }}
         using {{ node.config.get('file_format') or 'parquet' }}
         {% if partition_by %}partitioned by ({{ partition_by | join(', ') }}){% endif %}
         location '{{ spark_table_root() }}/{{ candidate.schema }}/{{ candidate.identifier }}'
         as select * from {{ published }}
         {% if partition_by %}distribute by {{ partition_by | join(', ') }}{% endif %}
-    {% endcall %}
+    {%- endset -%}
+    {{ return(statement) }}
 {% endmacro %}
 
 
 {#- Databricks: a shallow clone shares the published table's files; writes go to new ones. -#}
-{% macro databricks__carry_over_table(node, candidate, published) %}
-    {% call statement('carry_over') %}
-        create or replace table {{ candidate }} shallow clone {{ published }}
-    {% endcall %}
+{% macro databricks__carry_over_sql(node, candidate, published) %}
+    {{ return("create or replace table " ~ candidate ~ " shallow clone " ~ published) }}
 {% endmacro %}
 
 

@@ -45,7 +45,7 @@
         {% set candidate = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias, type='table') %}
         {% if not refusal and adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is none %}
             {% do adapter.create_schema(candidate) %}
-            {% do carry_over_table(node, candidate, api.Relation.create(database=publish_database(), schema=shown.split('.')[0], identifier=shown.split('.')[1])) %}
+            {% do run_query(carry_over_sql(node, candidate, api.Relation.create(database=publish_database(), schema=shown.split('.')[0], identifier=shown.split('.')[1]))) %}
             {% do adapter.cache_added(candidate) %}  {#- dbt listed the schema's relations before this hook ran -#}
             {% do log(node.name ~ ": carried over from version " ~ state.current ~ " (" ~ shown ~ "); built incrementally", info=true) %}
         {% elif refusal %}

@@ -34,7 +34,8 @@ def dbt(tmp_path: Path, *args: str) -> str:
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp_path = tmp_path_factory.mktemp("databricks")
     dbt(tmp_path, "parse")
-    dbt(tmp_path, "compile", *OFFLINE, "--exclude", "sales_load_history")
+    # the incremental models ask the warehouse whether their table exists: left out offline
+    dbt(tmp_path, "compile", *OFFLINE, "--exclude", "sales_load_history", "fct_order_lines")
     manifest = json.loads((tmp_path / "target/manifest.json").read_text())
     return {"manifest": manifest, "compiled": tmp_path / "target/compiled/ecommerce_sales", "tmp_path": tmp_path}
 
@@ -55,16 +56,30 @@ def test_every_table_is_delta_under_a_three_part_name(compiled: dict) -> None:
     assert sources["orders"]["relation_name"] == f"`{CATALOG}`.`bronze`.`orders`"
 
 
-def test_the_incremental_model_merges_on_its_key(compiled: dict) -> None:
+def test_the_incremental_models_merge_on_their_key(compiled: dict) -> None:
     config = nodes(compiled["manifest"], "model")["sales_load_history"]["config"]
     assert (config["materialized"], config["incremental_strategy"]) == ("incremental", "merge")
     assert config["unique_key"] == ["source_table", "load_id"]
+    config = nodes(compiled["manifest"], "model")["fct_order_lines"]["config"]
+    assert (config["materialized"], config["incremental_strategy"], config["unique_key"]) == ("incremental", "merge", "order_line_id")
+    assert config["partition_by"] == ["order_month"]
+
+
+def test_a_published_incremental_table_is_carried_as_a_shallow_clone(compiled: dict) -> None:
+    inline = (
+        "{{ carry_over_sql(graph.nodes['model.ecommerce_sales.fct_order_lines'], "
+        "api.Relation.create(database=target.database, schema='gold__v2', identifier='fct_order_lines'), "
+        "api.Relation.create(database=target.database, schema='gold__v1', identifier='fct_order_lines')) }}"
+    )
+    output = " ".join(dbt(compiled["tmp_path"], "compile", *OFFLINE, "--inline", inline).split())
+    assert f"create or replace table `{CATALOG}`.`gold__v2`.`fct_order_lines` shallow clone `{CATALOG}`.`gold__v1`.`fct_order_lines`" in output
 
 
 def test_models_compile_against_three_part_names(compiled: dict) -> None:
-    fct = (compiled["compiled"] / "models/marts/core/fct_order_lines.sql").read_text()
-    for upstream in ("`silver`.`stg_sales__orders`", "`gold`.`dim_customers`", "`silver`.`product_categories`"):
-        assert f"`{CATALOG}`.{upstream}" in fct
+    profit = (compiled["compiled"] / "models/marts/profit/profit_by_customer.sql").read_text()
+    assert f"`{CATALOG}`.`gold`.`fct_order_lines`" in profit
+    customers = (compiled["compiled"] / "models/marts/core/dim_customers.sql").read_text()
+    assert f"`{CATALOG}`.`silver`.`stg_sales__customers`" in customers
     base = (compiled["compiled"] / "models/staging/sales/base/base_sales__orders.sql").read_text()
     assert f"`{CATALOG}`.`bronze`.`orders`" in base
     staging = (compiled["compiled"] / "models/staging/sales/stg_sales__orders.sql").read_text()
