@@ -13,9 +13,12 @@ two jobs run on it alternately, ``--runs`` times each:
   PySpark job.
 
 After the first pair the yardstick's gold tables must equal the project's, row for row (the run
-stops otherwise). The table gives the median wall times, their ratio, the peak memory (resident
+stops otherwise). Then, on the lake of the project's last run, ``--runs`` increments in a row
+(``python -m samples increment``: 1 % new lines and 5 corrected ones each), each landed and built
+as ``make run SOURCE=<increment> INCREMENT=1``. The table gives the median wall times, their ratio, the peak memory (resident
 set size summed over each job's whole process tree, JVMs included, sampled every 0.2 s), the
-project's dbt build share of its time, and the largest number of data files in one gold table.
+project's dbt build share of its time, the largest number of data files in one gold table, and
+the median increment's time and its share of the project's full run.
 Nothing here asserts a time. Set SALES_SPARK_DRIVER_MEMORY (e.g. 2g) to size both jobs' driver.
 """
 
@@ -117,6 +120,20 @@ def project_run(delivery: Path, lake: Path, log: Path) -> tuple[Run, float]:
     return run, build
 
 
+def increment_run(delivery: Path, lake: Path, work: Path, number: int, log: Path) -> Run:
+    """An increment to ``delivery`` (seed ``number``), landed and built with ``make run ... INCREMENT=1`` on ``lake``."""
+    increment = work / f"increment-{number}"
+    shutil.rmtree(increment, ignore_errors=True)
+    generate = [sys.executable, "-m", "samples", "increment", "--full", str(delivery), "--out", str(increment), "--seed", str(number)]
+    measured(generate, dict(os.environ), log.with_suffix(".generate.log"))
+    env = {**os.environ, "SALES_LAKE_DIR": str(lake), "DBT_TARGET_PATH": str(lake / "target"), "DBT_LOG_PATH": str(lake / "dbt-logs")}
+    env.pop("SALES_LANDING_URL", None)
+    run = measured(["make", "--no-print-directory", "run", f"SOURCE={increment}", "INCREMENT=1", "TARGET=local"], env, log)
+    if "fct_order_lines: carried over from version" not in log.read_text(errors="replace"):
+        raise SystemExit(f"the increment's build did not pick up from the published fact table: see {log}")
+    return run
+
+
 def yardstick_run(delivery: Path, out: Path, log: Path) -> Run:
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "SALES_LAKE_DIR": str(out)}
@@ -124,9 +141,8 @@ def yardstick_run(delivery: Path, out: Path, log: Path) -> Run:
 
 
 def gold_folder(lake: Path) -> Path:
-    """The gold version the project's run published (a fresh lake has exactly one)."""
-    (folder,) = (lake / "tables/local").glob("gold__v*")
-    return folder
+    """The gold version the project's newest run published."""
+    return max((lake / "tables/local").glob("gold__v*"))
 
 
 def data_files(table: Path) -> int:
@@ -158,7 +174,8 @@ def main() -> None:
     print(f"Spark driver memory: {os.environ.get('SALES_SPARK_DRIVER_MEMORY', '4g (the default)')}; {options.runs} runs of each job, alternating")
     print(
         f"{'scale':>6} {'order lines':>12} {'project s':>10} {'yardstick s':>12} {'ratio':>6} "
-        f"{'project MiB':>12} {'yardstick MiB':>14} {'dbt build s':>12} {'gold files':>11}  runs (project / yardstick)"
+        f"{'project MiB':>12} {'yardstick MiB':>14} {'dbt build s':>12} {'gold files':>11} {'increment s':>12} {'inc/full':>9}  "
+        "runs (project / yardstick / increment)"
     )
     with tempfile.TemporaryDirectory(dir=options.work) as work_dir:
         work = Path(work_dir)
@@ -178,13 +195,18 @@ def main() -> None:
                 if number == 1:
                     check_same_gold(gold_folder(work / "lake"), work / "yardstick")
             gold_files = max(data_files(table) for table in gold_folder(work / "lake").iterdir() if table.is_dir())
+            increments = [
+                increment_run(delivery, work / "lake", work, number, logs / f"increment-{number}.log") for number in range(1, options.runs + 1)
+            ]
+            increment_s = statistics.median(run.seconds for run in increments)
             project_s = statistics.median(run.seconds for run in ours)
             yardstick_s = statistics.median(run.seconds for run in theirs)
             print(
                 f"{scale:>6g} {round(10_000 * scale):>12,} {project_s:>10.1f} {yardstick_s:>12.1f} {project_s / yardstick_s:>6.2f} "
                 f"{max(run.peak_mib for run in ours):>12,.0f} {max(run.peak_mib for run in theirs):>14,.0f} "
-                f"{statistics.median(builds):>12.1f} {gold_files:>11}  "
-                f"{' '.join(f'{run.seconds:.0f}' for run in ours)} / {' '.join(f'{run.seconds:.0f}' for run in theirs)}",
+                f"{statistics.median(builds):>12.1f} {gold_files:>11} {increment_s:>12.1f} {increment_s / project_s:>9.2f}  "
+                f"{' '.join(f'{run.seconds:.0f}' for run in ours)} / {' '.join(f'{run.seconds:.0f}' for run in theirs)}"
+                f" / {' '.join(f'{run.seconds:.0f}' for run in increments)}",
                 flush=True,
             )
             for path in (work / "lake", work / "yardstick", delivery):
