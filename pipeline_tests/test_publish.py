@@ -28,7 +28,7 @@ from pipeline_tests.dbt_runner import DBT, MAKE_BUILD, Pipeline, kill, read_unti
 from pipeline_tests.reference import expected_categories, profit_by, raw_orders
 
 UNPRICED_PRODUCT = "OFF-PA-99999999"  # in no order: the figures do not depend on it
-FACT_TABLE_STARTS = r"START sql table model gold__v\w+\.fct_order_lines"
+FACT_TABLE_STARTS = r"START sql incremental model gold__v\w+\.fct_order_lines"
 LOAD_HISTORY = "select source_table, delivery, rows_read, rows_loaded from audit.sales_load_history"
 
 

@@ -394,7 +394,8 @@ def generate_sales_increment(
     new_count = max(1, round(count * share))
     templates = rng.sample(range(count), min(count, new_count))
     corrected = set(rng.sample(range(count), min(count, corrections)))
-    chosen = {index: line for index, line in enumerate(lines()) if index in corrected or index in templates or index == oldest[1]}
+    wanted = corrected | set(templates) | {oldest[1]}
+    chosen = {index: line for index, line in enumerate(lines()) if index in wanted}
 
     def increment() -> Iterator[tuple[object, ...]]:
         for index in sorted(corrected):
