@@ -9,7 +9,11 @@ a run starts one JVM instead of two.
 local target: parsing the project and starting Spark, ~15 s), and below SMALL_RUN_BYTES of data
 runs the JVM with the JIT's first tier only.
 
-The selection is every system with a committed load (``@source:sales ...``); the version
+The selection is what depends on the source tables whose current loads differ from those the
+published version was built from (``source:sales.orders+ ...``, after an increment of order lines):
+the rest would be rebuilt from the same loads by the same code, so the candidate shows it as
+published. Without a published version of the same code, or when every table is new, it is every
+system with a committed load (``@source:sales ...``). The version
 (``SALES_BUILD_VERSION``, ``v<UTC timestamp>``) names the candidate schemas silver__<version> and
 gold__<version> that macros/publish.sql publishes. Unit tests are left out: they test the SQL, not
 the delivery, and ``make test`` runs them.
@@ -20,10 +24,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from ingestion.declaration import load_systems
@@ -39,23 +44,54 @@ class BuildError(Exception):
     """Nothing to build, or dbt build did not succeed (its own output says which node failed)."""
 
 
-def selection(url: str) -> str:
-    """The dbt selection of the systems that have a committed load in the landing zone at ``url``."""
+def selection(url: str, changed: list[str] | None = None) -> str:
+    """The dbt selection of a build: what depends on the ``changed`` source tables (and on the load
+    log, which changes with them); without any, the systems that have a committed load in the
+    landing zone at ``url``."""
     systems = landed_systems(url, load_systems())
     if not systems:
         raise BuildError(f"no source system has a committed load in {url}; land a delivery first (python -m ingestion load --source DIR)")
+    if changed:
+        return " ".join(f"source:{table}+" for table in [*changed, "landing.loads"])
     return " ".join(f"@source:{name}" for name in systems)
+
+
+# the line macros/incremental_carry_over.sql (changed_since_published) logs for this module
+CHANGED_LINE = "changed source tables: "
+
+
+def changed_source_tables(target: str | None = None) -> list[str] | None:
+    """The source tables whose current loads differ from those the published version was built
+    from; None when the build must select everything (nothing published yet, other code, nothing
+    changed). Nodes that depend on none of them would be rebuilt from the same loads by the same
+    code: the build leaves them as published."""
+    said: list[str] = []
+    failure = dbt_invoke(
+        ["run-operation", "changed_since_published"],
+        target=target,
+        on_log=lambda message: said.append(message.removeprefix(CHANGED_LINE)) if message.startswith(CHANGED_LINE) else None,
+    )
+    if failure or not said:
+        raise BuildError(f"dbt run-operation changed_since_published failed: {failure or 'it said nothing'}")
+    return json.loads(said[-1])
 
 
 def new_version() -> str:
     return dt.datetime.now(dt.UTC).strftime("v%Y%m%d%H%M%S")
 
 
-def build(url: str, *, target: str | None = None, version: str | None = None) -> None:
-    """Build, test and publish what has been landed at ``url`` as ``version`` (default: a new one)."""
-    selected, version = selection(url), version or new_version()
-    log.info("dbt build --select %s --exclude-resource-type unit_test   (version %s)", selected, version)
+def build(url: str, *, target: str | None = None, version: str | None = None, fresh: Collection[str] = ()) -> None:
+    """Build, test and publish what has been landed at ``url`` as ``version`` (default: a new one).
+
+    ``fresh``: the tables this run has just landed as new full loads. When they are every table of
+    the landed systems, everything has changed and the build selects everything without asking."""
+    version = version or new_version()
+    systems = load_systems()
+    every_table = {table.qualified_name for name in landed_systems(url, systems) for table in systems[name].tables}
     with build_version(version):
+        changed = None if every_table <= set(fresh) else changed_source_tables(target)
+        selected = selection(url, changed)
+        log.info("dbt build --select %s --exclude-resource-type unit_test   (version %s)", selected, version)
         failure = dbt_invoke(["build", "--select", selected, "--exclude-resource-type", "unit_test"], target=target)
     if failure:
         raise BuildError(f"dbt build of version {version} failed ({failure}); nothing was published: readers keep the previous version")

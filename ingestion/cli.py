@@ -92,7 +92,8 @@ def load(
             if not no_register:
                 register_bronze_tables(bronze_locations(url), target=target)
             if then_build:
-                build(url, target=target, version=version)
+                fresh = [table.qualified_name for table in landed if table.load_kind == "full" and not table.status.startswith("unchanged")]
+                build(url, target=target, version=version, fresh=fresh)
     except FAILURES as exc:
         _fail(exc)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ingestion.settings import PROJECT_DIR
@@ -29,19 +29,23 @@ def profiles_dir() -> Path:
     return Path(os.environ.get("DBT_PROFILES_DIR") or PROJECT_DIR)
 
 
-def dbt_invoke(args: list[str], *, target: str | None = None, project_dir: Path = PROJECT_DIR) -> str | None:
+def dbt_invoke(
+    args: list[str], *, target: str | None = None, project_dir: Path = PROJECT_DIR, on_log: Callable[[str], None] | None = None
+) -> str | None:
     """Run one dbt command in this process (dbt's ``dbtRunner``); None if it succeeded, else what failed.
 
     In-process on purpose: with the local target, the Spark session the first command starts
     (dbt-spark's ``session`` method) serves every later one, so registration and the build of one
-    run share one JVM. dbt prints its own progress and errors.
+    run share one JVM. dbt prints its own progress and errors. ``on_log`` gets the text of every
+    ``log()`` call of the project's macros, debug ones included.
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import and only this needs it
 
     args = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir())]
     if target:
         args += ["--target", target]
-    result = dbtRunner().invoke(args)
+    callbacks = [] if on_log is None else [lambda event: on_log(event.data.msg) if event.info.name in ("JinjaLogInfo", "JinjaLogDebug") else None]
+    result = dbtRunner(callbacks=callbacks).invoke(args)
     return None if result.success else str(result.exception or "see the dbt log above")
 
 

@@ -6,11 +6,32 @@
     on Databricks) when the model can pick up from it: the published version was built by the
     same code (code_fingerprint) and the only loads landed since are increments of the tables the
     model names in config.meta.incremental_on. Otherwise the model is built whole, and the build
-    log says why. -#}
+    log says why. The same comparison with the published version tells ingestion which source
+    tables changed, so that a build selects only what depends on them (changed_since_published). -#}
 
 {#- Why the published table of `node` cannot be carried into this build, or '' when it can. -#}
 {% macro carry_over_refusal(node, state) %}
     {%- set incremental_on = (node.config.meta or {}).get('incremental_on') or [] -%}
+    {%- set refusal = reuse_refusal(state) -%}
+    {%- if refusal -%}
+        {{ return(refusal) }}
+    {%- endif -%}
+    {%- set changes = loads_since_published(state) -%}
+    {%- for load in changes.gone -%}
+        {{ return('load ' ~ load ~ ' of the published version ' ~ state.current ~ ' is no longer current') }}
+    {%- endfor -%}
+    {%- for load, kind in changes.new | dictsort -%}
+        {%- if kind != 'increment' or load.split(' ')[0] not in incremental_on -%}
+            {{ return('load ' ~ load ~ ' (' ~ kind ~ ') is new, and the model picks up only increments of ' ~ (incremental_on | join(', ') or 'no table')) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- Why nothing the published version holds can be reused by this build, or '': reuse needs a
+    published version built by this build's code, and no --full-refresh. -#}
+{% macro reuse_refusal(state) %}
     {%- if flags.FULL_REFRESH -%}
         {{ return('--full-refresh') }}
     {%- endif -%}
@@ -23,17 +44,49 @@
     {%- if state.code.get(state.current) != code_fingerprint() -%}
         {{ return('the published version ' ~ state.current ~ ' was built by other code (models, macros or seeds changed)') }}
     {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- How the current loads differ from those the published version was built from:
+    {gone: [its loads no longer current], new: {load: kind} landed since}, loads as '<system>.<table> <load_id>'. -#}
+{% macro loads_since_published(state) %}
     {%- set built_from = (state.loads.get(state.current) or '').split(', ') | reject('equalto', '') | list -%}
     {%- set current = current_load_kinds() -%}
+    {%- set changes = {'gone': [], 'new': {}} -%}
     {%- for load in built_from if load not in current -%}
-        {{ return('load ' ~ load ~ ' of the published version ' ~ state.current ~ ' is no longer current') }}
+        {%- do changes.gone.append(load) -%}
     {%- endfor -%}
     {%- for load, kind in current | dictsort if load not in built_from -%}
-        {%- if kind != 'increment' or load.split(' ')[0] not in incremental_on -%}
-            {{ return('load ' ~ load ~ ' (' ~ kind ~ ') is new, and the model picks up only increments of ' ~ (incremental_on | join(', ') or 'no table')) }}
-        {%- endif -%}
+        {%- do changes.new.update({load: kind}) -%}
     {%- endfor -%}
-    {{ return('') }}
+    {{ return(changes) }}
+{% endmacro %}
+
+
+{#- Run by ingestion before a build (`dbt run-operation changed_since_published`): the source tables
+    whose current loads differ from those the published version was built from. The build then
+    selects only what depends on them; the rest stays as published (prepare_candidate shows it in
+    the candidate). Said as one debug line "changed source tables: <JSON list>" (ingestion.build
+    reads it), null when the build must select everything; and in words for the user. -#}
+{% macro changed_since_published() %}
+    {%- set state = publish_state() -%}
+    {%- set refusal = reuse_refusal(state) -%}
+    {%- set tables = [] -%}
+    {%- if not refusal -%}
+        {%- set changes = loads_since_published(state) -%}
+        {%- for load in changes.gone + changes.new.keys() | list if load.split(' ')[0] not in tables -%}
+            {%- do tables.append(load.split(' ')[0]) -%}
+        {%- endfor -%}
+        {%- set refusal = '' if tables else 'no load changed since the published version ' ~ state.current -%}
+    {%- endif -%}
+    {%- if refusal -%}
+        {%- do log('Building everything: ' ~ refusal ~ '.', info=true) -%}
+    {%- else -%}
+        {%- do log('Changed since the published version ' ~ state.current ~ ': ' ~ tables | sort | join(', ')
+                   ~ '. Building what depends on them; the rest stays as published.', info=true) -%}
+    {%- endif -%}
+    {%- do log('changed source tables: ' ~ tojson(none if refusal else tables | sort)) -%}
 {% endmacro %}
 
 
@@ -60,7 +113,10 @@
 {% endmacro %}
 
 
-{#- The statement that makes `candidate` a copy of `published` (both relations), partitioned like the model. -#}
+{#- The statement that makes `candidate` a copy of `published` (both relations), partitioned like the model.
+    Spark: no shuffle. A published partition is one file, which one task reads whole (files split
+    only past spark.sql.files.maxPartitionBytes, 128 MB) and writes again as one file. At 10M order
+    lines the shuffle of `distribute by` took 262 s of a 1,146 s increment. -#}
 {% macro carry_over_sql(node, candidate, published) %}
     {{ return(adapter.dispatch('carry_over_sql')(node, candidate, published)) }}
 {% endmacro %}
@@ -75,7 +131,6 @@
         {% if partition_by %}partitioned by ({{ partition_by | join(', ') }}){% endif %}
         location '{{ spark_table_root() }}/{{ candidate.schema }}/{{ candidate.identifier }}'
         as select * from {{ published }}
-        {% if partition_by %}distribute by {{ partition_by | join(', ') }}{% endif %}
     {%- endset -%}
     {{ return(statement) }}
 {% endmacro %}

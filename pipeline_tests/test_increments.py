@@ -75,7 +75,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     incremental.ingestion("load", "--source", full, "--build")
     before = gold(incremental)
-    builds = [incremental.ingestion("load", "--source", increment, "--increment", "--build").stdout for increment in (tuesday, wednesday)]
+    runs = [incremental.ingestion("load", "--source", increment, "--increment", "--build") for increment in (tuesday, wednesday)]
+    builds = [run.stdout + run.stderr for run in runs]
     after = gold(
         incremental, also={"accounting": ACCOUNTING, "months": "select distinct cast(order_month as string) as month from gold.fct_order_lines"}
     )
@@ -105,6 +106,16 @@ def test_each_build_after_an_increment_rewrites_only_the_months_it_touches(built
     # wednesday: the lone line's new month and its old one, which it leaves empty: gone, not left with the old line
     assert "rewriting 1 months" in built["builds"][1]
     assert "2020-06-01" not in {row["month"] for row in built["after"]["months"]}
+
+
+def test_a_build_after_an_increment_selects_only_what_depends_on_order_lines(built: dict) -> None:
+    for output in built["builds"]:
+        assert "Changed since the published version" in output and ": sales.orders. Building what depends on them" in output
+        assert "dbt build --select source:sales.orders+ source:landing.loads+ " in output
+        # the customers and products branches are shown as published, not rebuilt (gold still equals the full refresh's)
+        for node in ("base_sales__customers", "base_sales__products", "dim_customers", "dim_products", "product_categories"):
+            assert f".{node} " not in output, node
+        assert re.search(r"START sql table model gold__v\w+\.profit_by_year ", output)
 
 
 def test_the_increments_are_landed_alone_and_accounted_with_the_lines_they_replace(built: dict) -> None:
