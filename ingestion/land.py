@@ -14,8 +14,9 @@ A table's current loads, which bronze reads, are its newest full load and every 
 (``current_loads``); a record delivered again in a later load replaces the earlier version (the
 record rules, macros/checked_source_records.sql). A table whose files have the same content
 (SHA-256) as its newest load is not landed again; a changed file for a delivery that was landed
-before gives a new load that replaces it (the earlier one stays archived). Each load is written under ``_tmp_<load_id>`` and moved into
-place only when every file of the delivery has been read to its end. Locally the move is an
+before gives a new load that replaces it (the earlier one stays archived). Each load is written
+under ``_tmp_<load_id>`` and moved into place only when every file of the delivery has been read
+to its end. Locally the move is an
 atomic rename, but on object stores and volumes it is a copy and a delete, so each file is read
 back at its final place and checked against the size and SHA-256 it was written with (on Azure
 after its server-side copy has finished) before its original is deleted. Only when every load of

@@ -45,7 +45,7 @@
         {% set candidate = api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias, type='table') %}
         {% if not refusal and adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is none %}
             {% do adapter.create_schema(candidate) %}
-            {% do run_query(carry_over_sql(node, candidate, api.Relation.create(database=publish_database(), schema=shown.split('.')[0], identifier=shown.split('.')[1]))) %}
+            {% do carry_over(node, candidate, api.Relation.create(database=publish_database(), schema=shown.split('.')[0], identifier=shown.split('.')[1])) %}
             {% do adapter.cache_added(candidate) %}  {#- dbt listed the schema's relations before this hook ran -#}
             {% do log(node.name ~ ": carried over from version " ~ state.current ~ " (" ~ shown ~ "); built incrementally", info=true) %}
         {% elif refusal %}
@@ -248,7 +248,8 @@
 {% endmacro %}
 
 
-{#- Drop every version schema that no kept version shows (failed candidates included); the names dropped. -#}
+{#- Drop every version schema that no kept version shows or borrows from (failed candidates
+    included); the names dropped. -#}
 {% macro drop_unkept_versions() %}
     {% set state = publish_state() %}
     {% set needed = state.kept | list %}
@@ -257,11 +258,24 @@
             {% do needed.append(physical.split('.')[0].split('__')[-1]) %}
         {% endfor %}
     {% endfor %}
-    {% set dropped = [] %}
     {% set pattern = '(' ~ var('published_schemas') | join('|') ~ ')__(v[0-9a-z_]+)' %}
-    {% for schema in list_schemas(publish_database()).columns[0].values() | sort %}
+    {% set schemas = list_schemas(publish_database()).columns[0].values() | sort %}
+    {% set unneeded = [] %}
+    {% for schema in schemas if modules.re.fullmatch(pattern, schema) and modules.re.fullmatch(pattern, schema).group(2) not in needed %}
+        {% do unneeded.append(schema) %}
+    {% endfor %}
+    {#- a kept version's incremental tables may read partition folders of older versions (carry_over) -#}
+    {% if unneeded %}
+        {% for version in state.kept %}
+            {% for schema in borrowed_schemas(state.mappings.get(version, {})) %}
+                {% do needed.append(schema.split('__')[-1]) %}
+            {% endfor %}
+        {% endfor %}
+    {% endif %}
+    {% set dropped = [] %}
+    {% for schema in unneeded %}
         {% set match = modules.re.fullmatch(pattern, schema) %}
-        {% if match and match.group(2) not in needed %}
+        {% if match.group(2) not in needed %}
             {% do drop_schema(api.Relation.create(database=publish_database(), schema=schema)) %}
             {% if match.group(2) not in dropped %}
                 {% do dropped.append(match.group(2)) %}
@@ -269,6 +283,33 @@
         {% endif %}
     {% endfor %}
     {{ return(dropped) }}
+{% endmacro %}
+
+
+{#- The schemas whose folders the partitioned incremental tables of a version's mapping
+    (published name -> physical relation) read: their own and those carry_over borrowed. -#}
+{% macro borrowed_schemas(mapping) %}
+    {{ return(adapter.dispatch('borrowed_schemas')(mapping)) }}
+{% endmacro %}
+
+
+{#- Databricks clones deep: nothing borrowed. -#}
+{% macro default__borrowed_schemas(mapping) %}
+    {{ return([]) }}
+{% endmacro %}
+
+
+{% macro spark__borrowed_schemas(mapping) %}
+    {% set schemas = [] %}
+    {% for node in graph.nodes.values() if node.resource_type == 'model' and node.config.materialized == 'incremental' and node.config.partition_by %}
+        {% set physical = mapping.get(node.schema.split('__')[0] ~ '.' ~ node.alias) %}
+        {% if physical and physical.split('.')[0] in list_schemas(publish_database()).columns[0].values() %}
+            {% for folder in partition_folders(api.Relation.create(database=publish_database(), schema=physical.split('.')[0], identifier=physical.split('.')[1])) if folder.schema %}
+                {% do schemas.append(folder.schema) %}
+            {% endfor %}
+        {% endif %}
+    {% endfor %}
+    {{ return(schemas | unique | list) }}
 {% endmacro %}
 
 

@@ -65,14 +65,14 @@ def test_the_incremental_models_merge_on_their_key(compiled: dict) -> None:
     assert config["partition_by"] == ["order_month"]
 
 
-def test_a_published_incremental_table_is_carried_as_a_shallow_clone(compiled: dict) -> None:
+def test_a_published_incremental_table_is_carried_as_a_deep_clone(compiled: dict) -> None:
     inline = (
-        "{{ carry_over_sql(graph.nodes['model.ecommerce_sales.fct_order_lines'], "
+        "{{ databricks_clone_sql("
         "api.Relation.create(database=target.database, schema='gold__v2', identifier='fct_order_lines'), "
         "api.Relation.create(database=target.database, schema='gold__v1', identifier='fct_order_lines')) }}"
     )
     output = " ".join(dbt(compiled["tmp_path"], "compile", *OFFLINE, "--inline", inline).split())
-    assert f"create or replace table `{CATALOG}`.`gold__v2`.`fct_order_lines` shallow clone `{CATALOG}`.`gold__v1`.`fct_order_lines`" in output
+    assert f"create or replace table `{CATALOG}`.`gold__v2`.`fct_order_lines` deep clone `{CATALOG}`.`gold__v1`.`fct_order_lines`" in output
 
 
 def test_models_compile_against_three_part_names(compiled: dict) -> None:

@@ -66,7 +66,9 @@ def write_full_delivery(full: Path, increments: list[Path], out: Path) -> int:
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("increments")
     full, tuesday, wednesday, refreshed_delivery = work / "monday", work / "tuesday", work / "wednesday", work / "refreshed"
-    incremental = Pipeline(lake=work / "lake", work=work / "incremental")
+    # one version kept: the build after the second increment would drop the first increment's
+    # version, whose month folders the carried fact table still reads, but for borrowed_schemas
+    incremental = Pipeline(lake=work / "lake", work=work / "incremental", extra_env={"SALES_PUBLISHED_VERSIONS_KEPT": "1"})
     incremental.samples("generate", "--system", "sales", "--out", full, "--scale", "0.3", "--seed", "7")
     incremental.samples("increment", "--full", full, "--out", tuesday, "--corrections", CORRECTIONS, "--seed", "7")
     lone_line = {**orders(full)[0], "Row ID": LONE_LINE_ID, "Order ID": "CA-2020-99000001", "Order Date": "15/6/2020", "Ship Date": "18/6/2020"}
