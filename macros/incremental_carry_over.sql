@@ -187,7 +187,7 @@
         with changed as (
             select order_line_id, trunc(order_date, 'MM') as order_month
             from {{ lines }}
-            where loaded_at > (select coalesce(max(loaded_at), timestamp'0001-01-01') from {{ this }})  -- an empty table: every line
+            where loaded_at > (select coalesce(max(loaded_at), timestamp '0001-01-01') from {{ this }})  -- an empty table: every line
         ),
         touched as (
             select order_month from changed

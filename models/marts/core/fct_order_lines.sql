@@ -118,7 +118,7 @@ joined as (
     -- lines landed since the table was built, merged on order_line_id
     select *
     from joined
-    where loaded_at > (select coalesce(max(earlier.loaded_at), timestamp'0001-01-01') from {{ this }} as earlier)
+    where loaded_at > (select coalesce(max(earlier.loaded_at), timestamp '0001-01-01') from {{ this }} as earlier)
 
 {% elif is_incremental() %}
 
