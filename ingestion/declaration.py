@@ -22,8 +22,9 @@ import yaml
 
 from ingestion.settings import PROJECT_DIR
 
-# Lineage columns that landing writes on every bronze row, after the declared fields.
-LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_position", "_raw_record", "_read_problem", "_loaded_at")
+# Lineage columns of every bronze row, after the declared fields: landing writes the first five;
+# _load_id is the name of the load's folder, bronze's partition column (a build reads new loads alone).
+LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_position", "_raw_record", "_read_problem", "_loaded_at", "_load_id")
 FORMATS = ("json", "csv", "excel", "parquet")
 TYPE = re.compile(r"string|int|bigint|boolean|date|timestamp|decimal\((\d+),\s*(\d+)\)")
 NAME = re.compile(r"[a-z][a-z0-9_]*")  # system, table and column names: they end up in SQL and paths

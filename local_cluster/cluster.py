@@ -193,6 +193,7 @@ def _thrift_server_command(config: ClusterConfig, spark_submit: str) -> list[str
         "spark.driver.bindAddress": HOST,
         "spark.ui.port": "0",  # the application UI on a free port, linked from the master's UI
         "spark.sql.session.timeZone": "UTC",
+        "spark.sql.hive.metastorePartitionPruning": "false",  # as profiles.yml: bronze's _load_id
         "spark.sql.warehouse.dir": str(state / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={state / 'metastore_db'};create=true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={state}",  # derby.log beside the metastore

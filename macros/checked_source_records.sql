@@ -1,31 +1,46 @@
 {#- The record rules of a landed source table, generated from its declaration in the sources YAML
-    (column config.meta: field, type, format, required; table config.meta.landing.key).
+    (column config.meta: field, type, format, required; table config.meta.landing.key), in two
+    models per table: base_<system>__<table>_by_load checks each record within its load, once
+    (checked_source_records); base_<system>__<table> applies the rule across loads over it
+    (checked_records_across_loads).
 
-    One row per bronze record: each declared field typed with Spark's own casts (try_cast,
-    try_to_timestamp; text that does not type gives null, never an error), its lineage, and
-    record_status 'loaded' | 'quarantined' | 'duplicate' | 'replaced' with the reason:
+    Within a load, one row per bronze record: each declared field typed with Spark's own casts
+    (try_cast, try_to_timestamp; text that does not type gives null, never an error), its
+    lineage, and record_status 'loaded' | 'quarantined' | 'duplicate' with the reason:
       - the read problem landing recorded (malformed JSON, wrong field count, ...);
       - else every field problem, joined with '; ' in declaration order
         (missing <Field> / <Field> '<raw>' is not a whole number / does not fit int / ...);
-      - else, among the records that typed cleanly: a key delivered again by a later load (an
-        increment) is 'replaced' in the earlier loads, the latest load's version wins;
-      - else, within that load, a key held by records with different raw content (every copy
-        quarantined), or an exact copy of an earlier record (file, position): the first copy
-        loads, the others are 'duplicate'. Without a key, a record's identity is its whole raw
-        content. Loads are told apart by their _loaded_at.
-    is_repeat_line: a loaded record of a keyed table whose business content (every field but the
-    key) is also on another loaded record, under a distinct key (a repeat purchase, say).
+      - else, among the records that typed cleanly (is_well_typed), a key held by records with
+        different raw content (every copy quarantined), or an exact copy of an earlier record
+        (file, position): the first copy loads, the others are 'duplicate'. Without a key, a
+        record's identity is its whole raw content.
+    Across loads: a well-typed record whose identity a later load delivers again (an increment)
+    is 'replaced'; the latest load's version counts. Loads are told apart by their _loaded_at.
 
-    Call it from a base model with literal arguments: {{ checked_source_records('sales', 'orders') }}.
-    source() is called at parse time so dbt records the dependency; the graph is read only when
-    executing. -#}
+    Call them with literal arguments: {{ checked_source_records('sales', 'orders') }} in the
+    incremental by-load model (a build after an increment checks the new loads alone: bronze is
+    partitioned by _load_id), {{ checked_records_across_loads('sales', 'orders',
+    ref('base_sales__orders_by_load')) }} in the view. source() is called at parse time so dbt
+    records the dependency; the graph is read only when executing. -#}
 {% macro checked_source_records(source_name, table_name) -%}
     {%- set bronze = source(source_name, table_name) -%}
     {%- if execute -%}
-        {{ checked_records_sql(bronze, source_declaration(source_name, table_name)) }}
+        {{ checked_records_sql(bronze, source_declaration(source_name, table_name), loads_to_check(bronze)) }}
     {%- else -%}
         select * from {{ bronze }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The load ids of `bronze` that an incremental build of a by-load model does not find in its
+    table (the others were checked by an earlier build); none when the model is built whole. -#}
+{% macro loads_to_check(bronze) -%}
+    {%- if not is_incremental() or flags.WHICH not in building_commands() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set checked = run_query("select distinct load_id from " ~ this).columns[0].values() | list -%}
+    {%- set landed = run_query("select distinct _load_id from " ~ bronze).columns[0].values() | list -%}
+    {{ return(landed | reject('in', checked) | sort | list) }}
 {%- endmacro %}
 
 
@@ -132,34 +147,41 @@ case
 {%- endmacro %}
 
 
-{#- The SELECT of a base model: typed fields, lineage, record_status, reason, is_repeat_line. -#}
-{% macro checked_records_sql(bronze, declaration) -%}
-    {%- set fields = declaration.fields -%}
-    {%- set key_fields = [] -%}
+{#- The key of a declaration as SQL: {values: [expression per key field, as compared], text:
+    [expression per key field, as the reason shows it]}; a table without a key is identified by
+    its whole content (record_content in checked_records_sql, raw_record after it). -#}
+{% macro record_identity(declaration, content) -%}
+    {%- set identity = {'values': [], 'text': []} -%}
     {%- for column in declaration.key -%}
-        {%- do key_fields.append((fields | selectattr('column', 'equalto', column) | list)[0]) -%}
+        {%- set field = (declaration.fields | selectattr('column', 'equalto', column) | list)[0] -%}
+        {%- set value = 'upper(trim(' ~ adapter.quote(column) ~ '))' if field.type == 'string' else adapter.quote(column) -%}
+        {%- do identity['values'].append(value) -%}
+        {%- do identity['text'].append('concat(' ~ sql_text(field.field ~ ' ') ~ ', coalesce(cast(' ~ value ~ " as string), 'null'))") -%}
     {%- endfor -%}
-    {%- set identity = [] -%}
-    {%- set identity_text = [] -%}
-    {%- for field in key_fields -%}
-        {%- set column = adapter.quote(field.column) -%}
-        {%- set value = 'upper(trim(' ~ column ~ '))' if field.type == 'string' else column -%}
-        {%- do identity.append(value) -%}
-        {%- do identity_text.append('concat(' ~ sql_text(field.field ~ ' ') ~ ', coalesce(cast(' ~ value ~ " as string), 'null'))") -%}
-    {%- endfor -%}
-    {%- if not key_fields -%}
-        {%- do identity.append('record_content') -%}
+    {%- if not declaration.key -%}
+        {%- do identity['values'].append(content) -%}
     {%- endif -%}
-    {#- records that typed cleanly are checked against each other, the others are left alone:
-        across loads (a later load replaces), then within one load (conflicts, copies) -#}
-    {%- set same_identity = 'partition by record_problem is null, ' ~ identity | join(', ') -%}
-    {%- set same_identity_and_load = same_identity ~ ', loaded_at' -%}
+    {{ return(identity) }}
+{%- endmacro %}
+
+
+{#- The SELECT of a by-load model: typed fields, lineage, record_status and reason within the
+    record's load, is_well_typed, business_digest; only the records of `loads` (load ids) unless none. -#}
+{% macro checked_records_sql(bronze, declaration, loads=none) -%}
+    {%- set fields = declaration.fields -%}
+    {%- set identity = record_identity(declaration, 'record_content') -%}
+    {#- records that typed cleanly are checked against each other within their load, the others are left alone -#}
+    {%- set same_identity_and_load = 'partition by record_problem is null, ' ~ identity['values'] | join(', ') ~ ', loaded_at' -%}
     {%- set copies_listed = 10 -%}
 with
 
 bronze as (
 
     select * from {{ bronze }}
+    {%- if loads is not none %}
+    -- the loads no earlier build checked: the other partitions are not read
+    where _load_id in ({% for load in loads %}{{ sql_text(load) }}{{ ', ' if not loop.last }}{% else %}null{% endfor %})
+    {%- endif %}
 
 ),
 
@@ -185,22 +207,28 @@ typed as (
             ),
             map('ignoreNullFields', 'false')
         ) as record_content,
-        {%- if key_fields %}
-        -- everything but the key: records with distinct keys sharing it are repeat lines
-        to_json(
-            named_struct(
-            {%- for field in fields if field.column not in declaration.key %}
-                {{ sql_text(field.field) }}, {{ adapter.quote(field.column) }}{{ ',' if not loop.last }}
-            {%- endfor %}
+        {%- if declaration.key %}
+        -- everything but the key, as delivered: records with distinct keys sharing it are repeat lines
+        sha2(
+            to_json(
+                named_struct(
+                {%- for field in fields if field.column not in declaration.key %}
+                    {{ sql_text(field.field) }}, {{ adapter.quote(field.column) }}{{ ',' if not loop.last }}
+                {%- endfor %}
+                ),
+                map('ignoreNullFields', 'false')
             ),
-            map('ignoreNullFields', 'false')
-        ) as business_content,
+            256
+        ) as business_digest,
+        {%- else %}
+        cast(null as string) as business_digest,
         {%- endif %}
         nullif(_read_problem, '') as read_problem,
         _raw_record as unread_record,
         _source_file as source_file_name,
         _source_position as source_position,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
     from bronze
 
 ),
@@ -218,9 +246,6 @@ copies_counted as (
 
     select
         *,
-        -- the latest load's last copy: what replaces the copies of earlier loads
-        max(named_struct('loaded_at', loaded_at, 'file', source_file_name, 'position', source_position))
-            over ({{ same_identity }}) as latest_copy,
         count(*) over ({{ same_identity_and_load }}) as copy_count,
         min(record_content) over ({{ same_identity_and_load }})
         != max(record_content) over ({{ same_identity_and_load }}) as has_conflict,
@@ -259,22 +284,16 @@ statuses as (
         *,
         case
             when record_problem is not null then 'quarantined'
-            when loaded_at < latest_copy.loaded_at then 'replaced'
             when has_conflict then 'quarantined'
             when copy_number > 1 then 'duplicate'
             else 'loaded'
         end as record_status,
         case
             when record_problem is not null then record_problem
-            when loaded_at < latest_copy.loaded_at
-                then concat(
-                    {% if key_fields %}concat_ws(', ', {{ identity_text | join(', ') }}), ' is delivered again'{% else %}'delivered again'{% endif %},
-                    ' by a later load: ', latest_copy.file, ' ', latest_copy.position, ', loaded at ', cast(latest_copy.loaded_at as string)
-                )
-            {%- if key_fields %}
+            {%- if declaration.key %}
             when has_conflict
                 then concat(
-                    concat_ws(', ', {{ identity_text | join(', ') }}),
+                    concat_ws(', ', {{ identity['text'] | join(', ') }}),
                     ' appears on ', copy_count, ' records with different content (', conflicting_copies,
                     case when copy_count > {{ copies_listed }} then concat(', and ', copy_count - {{ copies_listed }}, ' more') else '' end,
                     ')'
@@ -297,16 +316,80 @@ final as (
         record_status,
         reason,
         case when read_problem is not null then unread_record else record_content end as raw_record,
-        {%- if key_fields %}
-        record_status = 'loaded'
-        and count(*) over (partition by record_status, business_content) > 1 as is_repeat_line,
-        {%- else %}
-        false as is_repeat_line,
-        {%- endif %}
-        loaded_at
+        record_problem is null as is_well_typed,
+        business_digest,
+        loaded_at,
+        load_id
     from statuses
 
 )
 
 select * from final
+{%- endmacro %}
+
+
+{#- The SELECT of a base model over its by-load model (`by_load`, a relation): every record of the
+    current loads, a well-typed one whose identity a later load delivers again 'replaced'. -#}
+{% macro checked_records_across_loads(source_name, table_name, by_load) -%}
+    {%- if not execute -%}
+        select * from {{ by_load }}
+    {%- else -%}
+        {%- set declaration = source_declaration(source_name, table_name) -%}
+        {%- set identity = record_identity(declaration, 'raw_record') -%}
+        {%- set reason_replaced -%}
+            concat(
+                {% if declaration.key %}concat_ws(', ', {{ identity['text'] | join(', ') }}), ' is delivered again'{% else %}'delivered again'{% endif %},
+                ' by a later load: ', later_copies.latest_copy.file, ' ', later_copies.latest_copy.position,
+                ', loaded at ', cast(later_copies.latest_copy.loaded_at as string)
+            )
+        {%- endset %}
+with
+
+records as (
+
+    select * from {{ by_load }}
+
+),
+
+-- the well-typed records of the loads after the oldest current one (increments: few rows), the
+-- latest copy of each identity: it replaces the copies of earlier loads
+later_copies as (
+
+    select
+        {%- for value in identity['values'] %}
+        {{ value }} as identity_{{ loop.index }},
+        {%- endfor %}
+        max(named_struct('loaded_at', loaded_at, 'file', source_file_name, 'position', source_position)) as latest_copy
+    from records
+    where is_well_typed and loaded_at > (select min(loaded_at) from records)
+    group by {% for value in identity['values'] %}{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %}
+
+),
+
+final as (
+
+    select
+        {%- for field in declaration.fields %}
+        records.{{ adapter.quote(field.column) }},
+        {%- endfor %}
+        records.source_file_name,
+        records.source_position,
+        case when records.loaded_at < later_copies.latest_copy.loaded_at then 'replaced' else records.record_status end as record_status,
+        case when records.loaded_at < later_copies.latest_copy.loaded_at then {{ reason_replaced | trim }} else records.reason end as reason,
+        records.raw_record,
+        records.business_digest,
+        records.loaded_at,
+        records.load_id
+    from records
+    left join later_copies
+        on
+            records.is_well_typed
+            {%- for value in identity['values'] %}
+            and {{ value }} = later_copies.identity_{{ loop.index }}
+            {%- endfor %}
+
+)
+
+select * from final
+    {%- endif -%}
 {%- endmacro %}

@@ -52,24 +52,14 @@
 {% endmacro %}
 
 
-{#- Spark: an external (unmanaged) table over the JSON-lines files of its loads' folders: one
-    folder, or a Hadoop glob over the load folders of the table (<table>/{<load>,<load>}/data).
-    Dropping it leaves the files in place; the landing zone keeps every load. -#}
+{#- Spark: an external (unmanaged) table over the JSON-lines files of its loads' folders. A table
+    declaring the lineage column _load_id is partitioned by it, one partition per load folder
+    (<table>/<load>/data), so that a query filtering on _load_id reads those loads alone; the load
+    log, which does not, reads its one folder. Dropping the table leaves the files in place; the
+    landing zone keeps every load. -#}
 {% macro spark__bronze_table_statements(relation, columns, locations) %}
-    {%- if locations | length == 1 -%}
-        {%- set location = locations[0] -%}
-    {%- else -%}
-        {%- set table_folder = locations[0].rsplit('/', 2)[0] -%}
-        {%- set loads = [] -%}
-        {%- for folder in locations -%}
-            {%- set parts = folder.rsplit('/', 2) -%}
-            {%- if parts[0] != table_folder or parts[2] != 'data' -%}
-                {{ exceptions.raise_compiler_error("register_bronze_tables: the loads of " ~ relation ~ " must be <table folder>/<load>/data folders of one table folder, got " ~ locations | join(', ')) }}
-            {%- endif -%}
-            {%- do loads.append(parts[1]) -%}
-        {%- endfor -%}
-        {%- set location = table_folder ~ '/{' ~ loads | join(',') ~ '}/data' -%}
-    {%- endif -%}
+    {%- set by_load = '_load_id' in columns | map(attribute='name') | list -%}
+    {%- set loads = bronze_load_folders(relation, locations) if by_load else none -%}
     {%- set create_table -%}
         create table {{ relation }} (
             {%- for column in columns %}
@@ -77,30 +67,65 @@
             {%- endfor %}
         )
         using json
-        location '{{ location }}'
+        {%- if by_load %}
+        partitioned by (_load_id)
+        location '{{ locations[0].rsplit('/', 2)[0] }}'
+        {%- else %}
+        location '{{ locations[0] }}'
+        {%- endif %}
     {%- endset -%}
-    {{ return([
+    {%- set statements = [
         "create schema if not exists " ~ relation.without_identifier(),
         "drop table if exists " ~ relation,
         create_table,
-    ]) }}
+    ] -%}
+    {%- for batch in (loads or []) | batch(100) -%}
+        {%- set partitions = [] -%}
+        {%- for load, location in batch -%}
+            {%- do partitions.append(" partition (_load_id = '" ~ load ~ "') location '" ~ location ~ "'") -%}
+        {%- endfor -%}
+        {%- do statements.append("alter table " ~ relation ~ " add" ~ partitions | join('')) -%}
+    {%- endfor -%}
+    {{ return(statements) }}
+{% endmacro %}
+
+
+{#- [(load_id, location)] of a table's load folders, each <table folder>/<load_id>/data of one table folder. -#}
+{% macro bronze_load_folders(relation, locations) %}
+    {%- set table_folder = locations[0].rsplit('/', 2)[0] -%}
+    {%- set loads = [] -%}
+    {%- for folder in locations -%}
+        {%- set parts = folder.rsplit('/', 2) -%}
+        {%- if parts | length != 3 or parts[0] != table_folder or parts[2] != 'data' or not modules.re.fullmatch('[A-Za-z0-9_.-]+', parts[1]) -%}
+            {{ exceptions.raise_compiler_error("register_bronze_tables: the loads of " ~ relation ~ " must be <table folder>/<load>/data folders of one table folder, got " ~ locations | join(', ')) }}
+        {%- endif -%}
+        {%- do loads.append((parts[1], folder)) -%}
+    {%- endfor -%}
+    {{ return(loads) }}
 {% endmacro %}
 
 
 {#- Databricks: Unity Catalog does not allow tables over volume paths, so each bronze table is a
-    view over read_files() of each load's JSON-lines folder, with the explicit schema. -#}
+    view over read_files() of each load's JSON-lines folder, with the explicit schema; _load_id is
+    the folder's name as a literal, so a filter on it leaves the other loads' branches unread. -#}
 {% macro databricks__bronze_table_statements(relation, columns, locations) %}
+    {%- set by_load = '_load_id' in columns | map(attribute='name') | list -%}
+    {%- set load_ids = bronze_load_folders(relation, locations) | map(attribute=0) | list if by_load else [] -%}
+    {%- set read_columns = columns | rejectattr('name', 'equalto', '_load_id') | list -%}
     {%- set create_view -%}
         create or replace view {{ relation }} as
         {%- for location in locations %}
         select
-            {%- for column in columns %}
-            {{ adapter.quote(column.name) }}{{ "," if not loop.last }}
+            {%- for column in read_columns %}
+            {{ adapter.quote(column.name) }}{{ "," if by_load or not loop.last }}
             {%- endfor %}
+            {%- if by_load %}
+            '{{ load_ids[loop.index0] }}' as `_load_id`
+            {%- endif %}
         from read_files(
             '{{ location }}',
             format => 'json',
-            schema => '{% for column in columns %}{{ adapter.quote(column.name) }} {{ column.data_type }}{{ ", " if not loop.last }}{% endfor %}'
+            schema => '{% for column in read_columns %}{{ adapter.quote(column.name) }} {{ column.data_type }}{{ ", " if not loop.last }}{% endfor %}'
         )
         {%- if not loop.last %}
         union all

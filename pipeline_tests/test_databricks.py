@@ -80,8 +80,10 @@ def test_models_compile_against_three_part_names(compiled: dict) -> None:
     assert f"`{CATALOG}`.`gold`.`fct_order_lines`" in profit
     customers = (compiled["compiled"] / "models/marts/core/dim_customers.sql").read_text()
     assert f"`{CATALOG}`.`silver`.`stg_sales__customers`" in customers
+    by_load = (compiled["compiled"] / "models/staging/sales/base/base_sales__orders_by_load.sql").read_text()
+    assert f"`{CATALOG}`.`bronze`.`orders`" in by_load
     base = (compiled["compiled"] / "models/staging/sales/base/base_sales__orders.sql").read_text()
-    assert f"`{CATALOG}`.`bronze`.`orders`" in base
+    assert f"`{CATALOG}`.`silver`.`base_sales__orders_by_load`" in base
     staging = (compiled["compiled"] / "models/staging/sales/stg_sales__orders.sql").read_text()
     assert f"`{CATALOG}`.`silver`.`base_sales__orders`" in staging
 
@@ -99,9 +101,11 @@ def test_bronze_is_a_view_over_read_files_on_the_volume(compiled: dict) -> None:
     output = " ".join(dbt(compiled["tmp_path"], "compile", *OFFLINE, "--inline", inline).split())
     assert f"create schema if not exists `{CATALOG}`.`bronze`;" in output
     assert f"create or replace view `{CATALOG}`.`bronze`.`orders` as select `row_id`," in output
-    assert f"from read_files( '{location}', format => 'json', schema => '`row_id` string," in output
+    # each load's branch names its load, so that a filter on _load_id reads only the loads it keeps
+    assert f"`_loaded_at`, '{LOAD}' as `_load_id` from read_files( '{location}', format => 'json', schema => '`row_id` string," in output
     # an increment after the full load: its folder is read too
     assert "union all select `row_id`," in output
+    assert f"'{LATER_LOAD}' as `_load_id` from read_files(" in output
     assert f"from read_files( '{location.replace(LOAD, LATER_LOAD)}', format => 'json'," in output
     # every field raw text, then the lineage columns landing writes
     assert (

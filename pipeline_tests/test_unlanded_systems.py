@@ -56,6 +56,9 @@ sources:
           - name: _loaded_at
             data_type: timestamp
             description: Landing time.
+          - name: _load_id
+            data_type: string
+            description: Load folder.
 """
 
 CRM_STAGING = """\

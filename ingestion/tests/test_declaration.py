@@ -19,9 +19,9 @@ from ingestion.settings import PROJECT_DIR
 def test_unit_test_declarations_match_the_sources_yaml() -> None:
     tables = {table.name: table for table in load_systems()["sales"].tables}
     unit_tests = yaml.safe_load((PROJECT_DIR / "models/staging/sales/base/_base_sales__models.yml").read_text())["unit_tests"]
-    assert {test["model"] for test in unit_tests} == {f"base_sales__{name}" for name in tables}
+    assert {test["model"].removesuffix("_by_load") for test in unit_tests} == {f"base_sales__{name}" for name in tables}
     for test in unit_tests:
-        table = tables[test["model"].removeprefix("base_sales__")]
+        table = tables[test["model"].removeprefix("base_sales__").removesuffix("_by_load")]
         given = test["overrides"]["macros"]["source_declaration"]
         assert given["key"] == list(table.key), test["name"]
         assert [(field["column"], field["field"], field["type"], field.get("format"), field["required"]) for field in given["fields"]] == [
@@ -41,6 +41,7 @@ LINEAGE = """
           - {name: _raw_record, data_type: string}
           - {name: _read_problem, data_type: string}
           - {name: _loaded_at, data_type: timestamp}
+          - {name: _load_id, data_type: string}
 """
 
 

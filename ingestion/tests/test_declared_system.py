@@ -42,6 +42,7 @@ sources:
           - &raw_record {name: _raw_record, data_type: string}
           - &read_problem {name: _read_problem, data_type: string}
           - &loaded_at {name: _loaded_at, data_type: timestamp}
+          - &load_id {name: _load_id, data_type: string}
       - name: shop_invoices
         config:
           meta:
@@ -55,6 +56,7 @@ sources:
           - *raw_record
           - *read_problem
           - *loaded_at
+          - *load_id
       - name: shop_events
         config:
           meta:
@@ -69,6 +71,7 @@ sources:
           - *raw_record
           - *read_problem
           - *loaded_at
+          - *load_id
       - name: shop_catalog
         config:
           meta:
@@ -86,6 +89,7 @@ sources:
           - *raw_record
           - *read_problem
           - *loaded_at
+          - *load_id
 """
 
 
@@ -254,6 +258,7 @@ sources:
           - {name: _raw_record, data_type: string}
           - {name: _read_problem, data_type: string}
           - {name: _loaded_at, data_type: timestamp}
+          - {name: _load_id, data_type: string}
       - name: notes
         config: {meta: {landing: {files: ['notes\\.csv'], format: csv, csv: {encoding: latin-1, quotechar: "'", delimiter: "|"}}}}
         columns:
@@ -263,6 +268,7 @@ sources:
           - {name: _raw_record, data_type: string}
           - {name: _read_problem, data_type: string}
           - {name: _loaded_at, data_type: timestamp}
+          - {name: _load_id, data_type: string}
 """
 
 

@@ -1,7 +1,9 @@
 -- One row per current load of each sales table: the records landing read (its load log) and
 -- what the record rules made of them (the base models). Tested: read = loaded + quarantined +
 -- duplicates + replaced (by a later increment), and the quarantined share within
--- var('max_quarantine_share').
+-- var('max_quarantine_share'). A table: its tests and the load history read it, and counting
+-- repeat lines compares every loaded record with all the others.
+{{ config(materialized='table') }}
 {%- set sales_tables = ['orders', 'products', 'customers'] %}
 
 with
@@ -24,7 +26,7 @@ current_load_files as (
         select
             '{{ table }}' as source_table,
             record_status,
-            is_repeat_line,
+            business_digest,
             loaded_at
         from {{ ref('base_sales__' ~ table) }}
 
@@ -55,6 +57,34 @@ current_loads as (
 
 ),
 
+-- business lines on more than one loaded record (under distinct keys: a repeat purchase, say)
+repeated_lines as (
+
+    select
+        source_table,
+        business_digest
+    from records
+    where record_status = 'loaded' and business_digest is not null
+    group by 1, 2
+    having count(*) > 1
+
+),
+
+records_marked as (
+
+    select
+        records.source_table,
+        records.record_status,
+        records.record_status = 'loaded' and repeated_lines.business_digest is not null as is_repeat_line,
+        records.loaded_at
+    from records
+    left join repeated_lines
+        on
+            records.source_table = repeated_lines.source_table
+            and records.business_digest = repeated_lines.business_digest
+
+),
+
 record_counts as (
 
     select
@@ -65,7 +95,7 @@ record_counts as (
         count_if(record_status = 'duplicate') as rows_duplicate,
         count_if(record_status = 'replaced') as rows_replaced,
         count_if(is_repeat_line) as rows_repeated
-    from records
+    from records_marked
     group by 1, 2
 
 ),

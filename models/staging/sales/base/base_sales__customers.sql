@@ -1,2 +1,3 @@
--- One row per record of bronze customers, typed and checked against its declaration in _sales__sources.yml.
-{{ checked_source_records('sales', 'customers') }}
+-- Every record of the current loads of bronze customers, with the rule across loads: a version that a
+-- later load (an increment) delivers again is replaced.
+{{ checked_records_across_loads('sales', 'customers', ref('base_sales__customers_by_load')) }}

@@ -1,2 +1,3 @@
--- One row per record of bronze products, typed and checked against its declaration in _sales__sources.yml.
-{{ checked_source_records('sales', 'products') }}
+-- Every record of the current loads of bronze products, with the rule across loads: a version that a
+-- later load (an increment) delivers again is replaced.
+{{ checked_records_across_loads('sales', 'products', ref('base_sales__products_by_load')) }}
