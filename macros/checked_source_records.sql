@@ -330,13 +330,17 @@ select * from final
 
 
 {#- The SELECT of a base model over its by-load model (`by_load`, a relation): every record of the
-    current loads, a well-typed one whose identity a later load delivers again 'replaced'. -#}
+    current loads, a well-typed one whose identity a later load delivers again 'replaced'.
+    While building, by_load is already built: its loads are read first, so that a single load
+    needs no join at all and an increment's few later rows are broadcast, not shuffled with every
+    earlier record (the view is read by a dozen tests and models in each build). -#}
 {% macro checked_records_across_loads(source_name, table_name, by_load) -%}
     {%- if not execute -%}
         select * from {{ by_load }}
     {%- else -%}
         {%- set declaration = source_declaration(source_name, table_name) -%}
         {%- set identity = record_identity(declaration, 'raw_record') -%}
+        {%- set later = later_loads(by_load) -%}
         {%- set reason_replaced -%}
             concat(
                 {% if declaration.key %}concat_ws(', ', {{ identity['text'] | join(', ') }}), ' is delivered again'{% else %}'delivered again'{% endif %},
@@ -351,6 +355,27 @@ records as (
     select * from {{ by_load }}
 
 ),
+{%- if later is not none and not later.load_ids %}
+
+-- a single load: no later copies replace any record
+final as (
+
+    select
+        {%- for field in declaration.fields %}
+        {{ adapter.quote(field.column) }},
+        {%- endfor %}
+        source_file_name,
+        source_position,
+        record_status,
+        reason,
+        raw_record,
+        business_digest,
+        loaded_at,
+        load_id
+    from records
+
+)
+{%- else %}
 
 -- the well-typed records of the loads after the oldest current one (increments: few rows), the
 -- latest copy of each identity: it replaces the copies of earlier loads
@@ -362,14 +387,18 @@ later_copies as (
         {%- endfor %}
         max(named_struct('loaded_at', loaded_at, 'file', source_file_name, 'position', source_position)) as latest_copy
     from records
+    {%- if later is none %}
     where is_well_typed and loaded_at > (select min(loaded_at) from records)
+    {%- else %}
+    where is_well_typed and load_id in ({% for load in later.load_ids %}{{ sql_text(load) }}{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif %}
     group by {% for value in identity['values'] %}{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %}
 
 ),
 
 final as (
 
-    select
+    select {% if later is not none and later.broadcast %}/*+ BROADCAST(later_copies) */{% endif %}
         {%- for field in declaration.fields %}
         records.{{ adapter.quote(field.column) }},
         {%- endfor %}
@@ -390,7 +419,26 @@ final as (
             {%- endfor %}
 
 )
+{%- endif %}
 
 select * from final
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The loads of a built by-load model after its oldest one, while building: {load_ids: [...],
+    broadcast: whether their well-typed records are few enough to send their latest copies to
+    every executor (about 100 bytes a record; up to a million, ~100 MB of the driver's memory)};
+    none when not building (compile, docs: by_load may not exist yet): the view then finds them. -#}
+{% macro later_loads(by_load) -%}
+    {%- if flags.WHICH not in building_commands() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set loads = run_query("select load_id, min(loaded_at) as loaded_at, count_if(is_well_typed) as well_typed_records from " ~ by_load ~ " group by load_id") -%}
+    {%- set oldest = loads.columns[1].values() | min if loads.rows else none -%}
+    {%- set later = loads.rows | selectattr(1, 'gt', oldest) | list if loads.rows else [] -%}
+    {{ return({
+        'load_ids': later | map(attribute=0) | sort | list,
+        'broadcast': (later | sum(attribute=2)) <= 1000000,
+    }) }}
 {%- endmacro %}
