@@ -341,6 +341,7 @@ select * from final
         {%- set declaration = source_declaration(source_name, table_name) -%}
         {%- set identity = record_identity(declaration, 'raw_record') -%}
         {%- set later = later_loads(by_load) -%}
+        {%- set single_load = later is not none and not later.load_ids -%}
         {%- set reason_replaced -%}
             concat(
                 {% if declaration.key %}concat_ws(', ', {{ identity['text'] | join(', ') }}), ' is delivered again'{% else %}'delivered again'{% endif %},
@@ -355,27 +356,7 @@ records as (
     select * from {{ by_load }}
 
 ),
-{%- if later is not none and not later.load_ids %}
-
--- a single load: no later copies replace any record
-final as (
-
-    select
-        {%- for field in declaration.fields %}
-        {{ adapter.quote(field.column) }},
-        {%- endfor %}
-        source_file_name,
-        source_position,
-        record_status,
-        reason,
-        raw_record,
-        business_digest,
-        loaded_at,
-        load_id
-    from records
-
-)
-{%- else %}
+{%- if not single_load %}
 
 -- the well-typed records of the loads after the oldest current one (increments: few rows), the
 -- latest copy of each identity: it replaces the copies of earlier loads
@@ -395,31 +376,39 @@ later_copies as (
     group by {% for value in identity['values'] %}{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %}
 
 ),
+{%- endif %}
 
 final as (
 
-    select {% if later is not none and later.broadcast %}/*+ BROADCAST(later_copies) */{% endif %}
+    select {% if later is not none and later.broadcast and not single_load %}/*+ BROADCAST(later_copies) */{% endif %}
         {%- for field in declaration.fields %}
         records.{{ adapter.quote(field.column) }},
         {%- endfor %}
         records.source_file_name,
         records.source_position,
+        {%- if single_load %}
+        -- a single load: no later copy replaces any record
+        records.record_status,
+        records.reason,
+        {%- else %}
         case when records.loaded_at < later_copies.latest_copy.loaded_at then 'replaced' else records.record_status end as record_status,
         case when records.loaded_at < later_copies.latest_copy.loaded_at then {{ reason_replaced | trim }} else records.reason end as reason,
+        {%- endif %}
         records.raw_record,
         records.business_digest,
         records.loaded_at,
         records.load_id
     from records
+    {%- if not single_load %}
     left join later_copies
         on
             records.is_well_typed
             {%- for value in identity['values'] %}
             and {{ value }} = later_copies.identity_{{ loop.index }}
             {%- endfor %}
+    {%- endif %}
 
 )
-{%- endif %}
 
 select * from final
     {%- endif -%}
