@@ -2,7 +2,7 @@
 -- what the record rules made of them (the base models). Tested: read = loaded + quarantined +
 -- duplicates + replaced (by a later increment), and the quarantined share within
 -- var('max_quarantine_share'). A table: its tests and the load history read it, and counting
--- repeat lines compares every loaded record with all the others.
+-- repeat lines groups every loaded record with those sharing its business line.
 {{ config(materialized='table') }}
 {%- set sales_tables = ['orders', 'products', 'customers'] %}
 
@@ -57,31 +57,18 @@ current_loads as (
 
 ),
 
--- business lines on more than one loaded record (under distinct keys: a repeat purchase, say)
-repeated_lines as (
-
-    select
-        source_table,
-        business_digest
-    from records
-    where record_status = 'loaded' and business_digest is not null
-    group by 1, 2
-    having count(*) > 1
-
-),
-
+-- a repeat line: a loaded record whose business line (everything but the key) is on another loaded
+-- record of its table, under a distinct key (a repeat purchase, say)
 records_marked as (
 
     select
-        records.source_table,
-        records.record_status,
-        records.record_status = 'loaded' and repeated_lines.business_digest is not null as is_repeat_line,
-        records.loaded_at
+        source_table,
+        record_status,
+        record_status = 'loaded'
+        and business_digest is not null
+        and count_if(record_status = 'loaded') over (partition by source_table, business_digest) > 1 as is_repeat_line,
+        loaded_at
     from records
-    left join repeated_lines
-        on
-            records.source_table = repeated_lines.source_table
-            and records.business_digest = repeated_lines.business_digest
 
 ),
 
