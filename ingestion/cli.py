@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 import yaml
 
-from ingestion.build import BuildError, build, build_version, choose_jit, current_load_bytes, new_version, open_session_early, selection
+from ingestion.build import BuildError, build, build_version, choose_jit, current_load_bytes, new_version, prepared_dbt, selection
 from ingestion.declaration import DeclarationError, load_systems
 from ingestion.find import Delivery, DeliveryError, find_delivery, parse_patterns
 from ingestion.land import LandedTable, LandingLockedError, bronze_locations, lake_lock, land
@@ -81,14 +82,12 @@ def load(
         with lake_lock(), build_version(version if then_build else None):  # the lock first: a second run stops with one line
             found = find_delivery(source_dir, system=system, patterns=parse_patterns(patterns), name=delivery, increment=increment)
             _print_files(found)
-            session = None
-            if then_build:  # the Spark session starts while the files land
+            if then_build:  # dbt parses and the Spark session starts while the files land
                 choose_jit(sum(file.path.stat().st_size for table in found.tables for file in table.files))
-                session = open_session_early(target)
-            landed = land(found, url, again=again, increment=increment)
-            _print_summary(found, landed)
-            if session is not None:
-                session.join()
+            with prepared_dbt(target) if then_build else contextlib.nullcontext(lambda: None) as wait_for_dbt:
+                landed = land(found, url, again=again, increment=increment)
+                _print_summary(found, landed)
+                wait_for_dbt()
             if not no_register:
                 register_bronze_tables(bronze_locations(url), target=target)
             if then_build:

@@ -138,10 +138,3 @@
     ]) }}
 {% endmacro %}
 
-
-{#- Opens the target's connection and returns: ingestion calls it (`dbt run-operation open_session`)
-    in the background while files land, so that on the local target the Spark session is up when
-    the registration and the build need it. -#}
-{% macro open_session() %}
-    {%- do run_query('select 1') -%}
-{% endmacro %}
