@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from ingestion.build import FIRST_TIER_JIT, SMALL_RUN_BYTES, build_version, choose_jit
+from ingestion.settings import PROJECT_DIR
 
 
 @pytest.fixture
@@ -31,6 +36,32 @@ def test_options_set_by_the_user_are_kept_even_empty(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("SALES_SPARK_JAVA_OPTIONS", "")
     choose_jit(1)
     assert os.environ["SALES_SPARK_JAVA_OPTIONS"] == ""
+
+
+def early_session_settings(target: str, env: dict[str, str]) -> dict[str, str] | None:
+    """What ``session_parameters`` renders for ``target`` in ``env``, in a child process: it sets dbt's global flags."""
+    code = f"import json; from ingestion.build import session_parameters; print(json.dumps(session_parameters({target!r})))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_early_session_gets_the_settings_dbt_would_start_it_with(tmp_path: Path) -> None:
+    # load --build starts the Spark session itself, with dbt's internals rendering profiles.yml: a
+    # dbt upgrade that changed them would start a session on another lake or without the archive
+    env = {key: value for key, value in os.environ.items() if key not in ("DBT_TARGET", "DBT_PROFILES_DIR")}
+    lake = tmp_path / "lake"
+    env.update(SALES_LAKE_DIR=str(lake), SALES_SPARK_CLASS_ARCHIVE="/opt/classes.jsa", SALES_SPARK_JAVA_OPTIONS="-Dsales.mark=1")
+    settings = early_session_settings("local", env)
+    assert settings is not None
+    assert settings["spark.master"] == "local[*]"
+    assert settings["spark.sql.warehouse.dir"] == f"{lake}/warehouse"
+    assert settings["spark.hadoop.javax.jdo.option.ConnectionURL"] == f"jdbc:derby:;databaseName={lake}/metastore_db;create=true"
+    java_options = settings["spark.driver.extraJavaOptions"].split()
+    assert f"-Dderby.system.home={lake}" in java_options
+    assert f"-Dlog4j2.configurationFile={PROJECT_DIR}/conf/log4j2.properties" in java_options
+    assert "-XX:SharedArchiveFile=/opt/classes.jsa" in java_options and "-Dsales.mark=1" in java_options
+    # a target dbt reaches over thrift: no session of this process to start
+    assert early_session_settings("cluster", env) is None
 
 
 def test_the_build_version_is_set_for_the_block_and_restored(monkeypatch: pytest.MonkeyPatch) -> None:
