@@ -1,4 +1,4 @@
-"""The run's choices that need no Spark: the JIT by delivered size, the build version."""
+"""The run's choices that need no Spark: the JIT by delivered size, the early session's settings, the build version."""
 
 from __future__ import annotations
 
